@@ -1,0 +1,63 @@
+"""edutorch: a small, readable, PyTorch-compatible deep learning library on NumPy and CuPy.
+
+``import edutorch as torch`` and PyTorch's tensor and autograd code runs, with the same numbers.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import backend
+from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
+                     dtype, get_default_dtype, set_default_dtype, promote_types)
+from ._device import device
+from .tensor import Tensor, Size
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode)
+from . import autograd
+from .backend.random import Generator
+from ._ops.creation import *  # noqa: F401,F403
+from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.reduction import *  # noqa: F401,F403
+from ._ops.shape import *  # noqa: F401,F403
+from ._ops.indexing import (gather, scatter, scatter_add, index_select, index_add, masked_fill,
+                            masked_select, nonzero, argwhere, tril, triu, diagonal,
+                            take_along_dim)
+from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.activation import softmax, log_softmax
+from . import cuda
+
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+from ._dtype import result_type as _result_type  # noqa: E402
+
+
+def result_type(a, b) -> dtype:
+    """The dtype PyTorch's promotion gives ``a op b``."""
+    return _result_type(a, b)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Tensor) -> int:
+    return x.numel()
+
+
+def is_floating_point(x: Tensor) -> bool:
+    return x.is_floating_point()
+
+
+def clamp_(x, min=None, max=None):
+    return x.clamp_(min, max)
+
+
+def square(x):
+    return x * x
+
+
+def relu_(x):
+    return x.relu_()
+
+
+from ._ops.pointwise import round  # noqa: E402,F811 - PyTorch's name shadows the builtin

@@ -1,0 +1,132 @@
+"""Helpers shared by the op modules: wrapping results, promotion, devices, broadcasting."""
+from __future__ import annotations
+
+from numbers import Number
+
+from .. import backend
+from .. import _dtype as dt
+from ..autograd import grad_mode
+from ..autograd.graph import Node
+from ..tensor import Tensor
+
+wrap = Tensor._wrap
+state = grad_mode.state
+xp_of = backend.xp_of
+
+__all__ = ["Node", "Tensor", "wrap", "state", "xp_of", "attach", "prepare_binary", "meta",
+           "fit_grad", "check_devices", "as_tensor_like", "float_array", "needs",
+           "normalize_dims", "wrap_dim", "device_error"]
+
+
+def attach(out: Tensor, node: Node) -> Tensor:
+    """Make ``node`` the grad_fn of ``out``."""
+    out._rg = True
+    out.grad_fn = node
+    return out
+
+
+def needs(node: Node, i: int) -> bool:
+    """Whether input ``i`` of ``node`` wants a gradient (``ctx.needs_input_grad[i]``)."""
+    return node.next_functions[i][0] is not None
+
+
+def meta(t: Tensor) -> tuple:
+    """What a backward needs to shape an input's gradient: (shape, numpy dtype)."""
+    return (t._data.shape, t._data.dtype)
+
+
+def fit_grad(g: Tensor, m: tuple) -> Tensor:
+    """Sum a broadcast gradient back to the input's shape and give it the input's dtype."""
+    shape, dtype = m
+    if g._data.shape != shape:
+        g = g.sum_to_size(shape)
+    if g._data.dtype != dtype:
+        g = g.to(dt._by_np[dtype])
+    return g
+
+
+def device_error(op: str, *tensors) -> RuntimeError:
+    devs = ", ".join(str(t.device) for t in tensors)
+    return RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
+                        f"least two devices ({devs})")
+
+
+def check_devices(op: str, *tensors) -> None:
+    first = tensors[0]._data
+    for t in tensors[1:]:
+        if type(t._data) is not type(first) or (
+                not backend.is_numpy(first) and t._data.device != first.device):
+            raise device_error(op, *tensors)
+
+
+def _as_number(x, op):
+    if isinstance(x, Number):
+        return x.item() if hasattr(x, "item") else x
+    raise TypeError(f"{op}: expected a Tensor or a number, got {type(x).__name__}")
+
+
+def float_array(a):
+    """``a`` as floating point: integer and bool arrays become the default float dtype."""
+    if a.dtype.kind == "f":
+        return a
+    return a.astype(dt.get_default_dtype().np)
+
+
+def prepare_binary(a: Tensor, b, op: str):
+    """The arrays of a binary op, cast to PyTorch's promoted dtype; checks devices.
+
+    ``b`` may be a Tensor or a Python number (returned as a number: the backends treat Python
+    numbers as "weak", so ``float32 array * 2.5`` stays float32).
+    """
+    A = a._data
+    if isinstance(b, Tensor):
+        B = b._data
+        if type(A) is not type(B) or (not backend.is_numpy(A) and A.device != B.device):
+            raise device_error(op, a, b)
+        if A.dtype != B.dtype:
+            d = dt.result_type(a, b).np
+            if A.dtype != d:
+                A = A.astype(d)
+            if B.dtype != d:
+                B = B.astype(d)
+        return A, B
+    b = _as_number(b, op)
+    kind = A.dtype.kind
+    if isinstance(b, float) and kind != "f":
+        A = A.astype(dt.get_default_dtype().np)
+    elif kind == "b" and not isinstance(b, bool):
+        A = A.astype(dt.int64.np)
+    return A, b
+
+
+def as_tensor_like(x, ref: Tensor) -> Tensor:
+    """A Python number as a zero-dim tensor on ``ref``'s device (for ops that need a tensor)."""
+    if isinstance(x, Tensor):
+        return x
+    xp = xp_of(ref._data)
+    d = dt.result_type(ref, x) if not isinstance(x, bool) else dt.bool_
+    return wrap(xp.asarray(x, dtype=d.np))
+
+
+def wrap_dim(dim: int, ndim: int, op: str = "") -> int:
+    lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if not lo <= dim <= hi:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{lo}, {hi}], but got {dim})")
+    return dim + ndim if dim < 0 and ndim else (0 if ndim == 0 else dim)
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
+    """``dim`` (None, int, list or tuple) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        axes = tuple(sorted(wrap_dim(d, ndim, op) for d in dim))
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"{op}: dim {list(dim)} appears multiple times in the list of dims")
+        return axes
+    return (wrap_dim(dim, ndim, op),)

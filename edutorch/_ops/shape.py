@@ -1,0 +1,535 @@
+"""Shape ops: reshape, permute, squeeze, expand, cat, split, ...
+
+Most of them return *views*: the result shares memory with the input (NumPy strides do the
+work, nothing is copied) and shares its version counter, so an in-place change to one is seen by
+the other and by autograd. Their backward only rearranges the gradient back.
+"""
+from __future__ import annotations
+
+from .. import backend
+from .. import _dtype as dt
+from .common import (Node, Tensor, attach, check_devices, state, wrap, wrap_dim, xp_of)
+
+
+def view_result(x: Tensor, array, step: tuple) -> Tensor:
+    """Wrap ``array``; if it is a view of ``x``'s memory, record how to re-derive it from the
+    base tensor (``step`` = (method name, args)), for in-place ops on views."""
+    out = wrap(array)
+    if backend.is_view_of(array, x._data):
+        if x._base is None:
+            out._base, out._view_fn = x, (step,)
+        else:
+            out._base, out._view_fn = x._base, x._view_fn + (step,)
+        out._vc = x._vc
+        out._view_version = x._vc[0]
+    return out
+
+
+def _sizes(args) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if not isinstance(s, int) and not hasattr(s, "__index__"):
+            raise TypeError(f"expected a sequence of ints as the size, got {type(s).__name__}")
+    return tuple(int(s) for s in args)
+
+
+class ViewBackward0(Node):
+    __slots__ = ("shape",)
+
+    def backward(self, g):
+        return (g.reshape(self.shape),)
+
+
+class ReshapeAliasBackward0(ViewBackward0):
+    __slots__ = ()
+
+
+def _infer_shape(shape, numel, op):
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"{op}: invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(x, *shape):
+    """Same elements, new shape (a view when the memory layout allows, else a copy)."""
+    shape = _infer_shape(_sizes(shape), x._data.size, "reshape")
+    A = x._data
+    if A.shape == shape:
+        out = view_result(x, A.view(), ("reshape", (shape,)))
+    else:
+        out = view_result(x, A.reshape(shape), ("reshape", (shape,)))
+    if x._rg and state.enabled:
+        node = (ViewBackward0 if out._base is not None else ReshapeAliasBackward0)((x,))
+        node.shape = A.shape
+        attach(out, node)
+    return out
+
+
+def view(x, *shape):
+    """``reshape`` that never copies: fails when the memory layout does not allow a view."""
+    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+        raise NotImplementedError("view(dtype) is not supported by edutorch")
+    shape = _infer_shape(_sizes(shape), x._data.size, "view")
+    A = x._data
+    try:
+        arr = backend.reshape_view(A, shape)
+    except (ValueError, AttributeError):
+        raise RuntimeError(f"view size is not compatible with input tensor's size and stride "
+                           f"(shape {list(A.shape)} to {list(shape)}: at least one dimension "
+                           f"spans across two contiguous subspaces). Use .reshape(...) "
+                           f"instead.") from None
+    out = view_result(x, arr, ("view", (shape,)))
+    if x._rg and state.enabled:
+        node = ViewBackward0((x,))
+        node.shape = A.shape
+        attach(out, node)
+    return out
+
+
+def view_as(x, other):
+    return view(x, other._data.shape)
+
+
+def reshape_as(x, other):
+    return reshape(x, other._data.shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one."""
+    nd = x._data.ndim
+    if nd == 0:
+        return reshape(x, 1)
+    s, e = wrap_dim(start_dim, nd, "flatten"), wrap_dim(end_dim, nd, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shp = x._data.shape
+    n = 1
+    for d in shp[s:e + 1]:
+        n *= d
+    return reshape(x, shp[:s] + (n,) + shp[e + 1:])
+
+
+def unflatten(x, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
+    d = wrap_dim(dim, x._data.ndim, "unflatten")
+    shp = x._data.shape
+    sizes = _infer_shape(tuple(sizes), shp[d], "unflatten")
+    return reshape(x, shp[:d] + sizes + shp[d + 1:])
+
+
+class PermuteBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, g):
+        inverse = [0] * len(self.dims)
+        for i, p in enumerate(self.dims):
+            inverse[p] = i
+        return (g.permute(inverse),)
+
+
+def permute(x, *dims):
+    """Reorder the dims: ``out.shape[i] == x.shape[dims[i]]`` (a view)."""
+    dims = _sizes(dims)
+    nd = x._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
+                           .replace("(sparse_coo)", ""))
+    dims = tuple(wrap_dim(d, nd, "permute") for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError(f"permute(): duplicate dims are not allowed (got {list(dims)})")
+    out = view_result(x, x._data.transpose(dims), ("permute", (dims,)))
+    if x._rg and state.enabled:
+        node = PermuteBackward0((x,))
+        node.dims = dims
+        attach(out, node)
+    return out
+
+
+class TransposeBackward0(Node):
+    __slots__ = ("d0", "d1")
+
+    def backward(self, g):
+        return (g.transpose(self.d0, self.d1),)
+
+
+def transpose(x, dim0, dim1):
+    """Swap two dims (a view)."""
+    nd = x._data.ndim
+    if nd == 0:
+        wrap_dim(dim0, 0, "transpose"), wrap_dim(dim1, 0, "transpose")
+        return view_result(x, x._data.view(), ("transpose", (dim0, dim1)))
+    d0, d1 = wrap_dim(dim0, nd, "transpose"), wrap_dim(dim1, nd, "transpose")
+    out = view_result(x, x._data.swapaxes(d0, d1), ("transpose", (d0, d1)))
+    if x._rg and state.enabled:
+        node = TransposeBackward0((x,))
+        node.d0, node.d1 = d0, d1
+        attach(out, node)
+    return out
+
+
+def t(x):
+    """Transpose of a matrix (0-D and 1-D tensors come back as they are)."""
+    if x._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{x._data.ndim}D")
+    return transpose(x, 0, 1) if x._data.ndim == 2 else x
+
+
+def T(x):
+    nd = x._data.ndim
+    return x if nd < 2 else permute(x, tuple(range(nd - 1, -1, -1)))
+
+
+def mT(x):
+    if x._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{x._data.ndim}-D tensor.")
+    return transpose(x, -2, -1)
+
+
+def movedim(x, source, destination):
+    nd = x._data.ndim
+    src = [wrap_dim(s, nd, "movedim") for s in ((source,) if isinstance(source, int) else source)]
+    dst = [wrap_dim(s, nd, "movedim") for s in
+           ((destination,) if isinstance(destination, int) else destination)]
+    order = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, order)
+
+
+def squeeze(x, dim=None):
+    """Drop dims of size 1 (all, or those in ``dim`` that have size 1)."""
+    shp = x._data.shape
+    if dim is None:
+        dims = [i for i, s in enumerate(shp) if s == 1]
+    else:
+        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = [wrap_dim(d, len(shp), "squeeze") for d in ds] if shp else []
+        dims = [d for d in dims if shp[d] == 1]
+    return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
+
+
+def unsqueeze(x, dim):
+    """Insert a dim of size 1 at ``dim`` (in [-ndim-1, ndim])."""
+    nd = x._data.ndim
+    d = wrap_dim(dim, nd + 1, "unsqueeze")
+    shp = x._data.shape
+    return reshape(x, shp[:d] + (1,) + shp[d:])
+
+
+class ExpandBackward0(Node):
+    __slots__ = ("shape",)
+
+    def backward(self, g):
+        return (g.sum_to_size(self.shape),)
+
+
+def expand(x, *sizes):
+    """Broadcast to ``sizes`` without copying (-1 keeps a dim); a read-only view."""
+    sizes = _sizes(sizes)
+    shp = x._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({len(shp)})")
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed "
+                                   f"in a leading, non-existing dimension {i}")
+            target.append(s)
+            continue
+        cur = shp[i - lead]
+        if s == -1:
+            s = cur
+        elif cur != 1 and s != cur:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
+                               f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shp)}")
+        target.append(s)
+    target = tuple(target)
+    if target == shp:
+        return x
+    xp = xp_of(x._data)
+    out = view_result(x, xp.broadcast_to(x._data, target), ("expand", (target,)))
+    if x._rg and state.enabled:
+        node = ExpandBackward0((x,))
+        node.shape = shp
+        attach(out, node)
+    return out
+
+
+def expand_as(x, other):
+    return expand(x, other._data.shape)
+
+
+def broadcast_to(x, shape):
+    return expand(x, tuple(shape))
+
+
+class RepeatBackward0(Node):
+    __slots__ = ("reps", "shape")
+
+    def backward(self, g):
+        shape, reps = self.shape, self.reps
+        lead = len(reps) - len(shape)
+        full = (1,) * lead + tuple(shape)
+        split = []
+        for r, s in zip(reps, full):
+            split += [r, s]
+        g = g.reshape(split).sum(dim=tuple(range(0, 2 * len(reps), 2)))
+        return (g.reshape(shape),)
+
+
+def repeat(x, *sizes):
+    """Tile ``x``: dim i is repeated ``sizes[i]`` times (a copy)."""
+    reps = _sizes(sizes)
+    if len(reps) < x._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    out = wrap(xp_of(x._data).tile(x._data, reps))
+    if x._rg and state.enabled:
+        node = RepeatBackward0((x,))
+        node.reps, node.shape = reps, x._data.shape
+        attach(out, node)
+    return out
+
+
+def narrow(x, dim, start, length):
+    """Elements ``start .. start+length`` of dim ``dim`` (a view)."""
+    nd = x._data.ndim
+    d = wrap_dim(dim, nd, "narrow")
+    size = x._data.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
+                         f"({size}).")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return x[key]
+
+
+def contiguous(x, memory_format=None):
+    """``x`` itself if its memory is already row-major contiguous, else a contiguous copy."""
+    if x._data.flags.c_contiguous:
+        return x
+    return x.clone()
+
+
+class CatBackward0(Node):
+    __slots__ = ("dim", "sizes", "metas")
+
+    def backward(self, g):
+        grads, start = [], 0
+        for i, n in enumerate(self.sizes):
+            if self.next_functions[i][0] is None:
+                grads.append(None)
+            else:
+                gi = g.narrow(self.dim, start, n)
+                if gi._data.dtype != self.metas[i]:
+                    gi = gi.to(dt._by_np[self.metas[i]])
+                grads.append(gi)
+            start += n
+        return tuple(grads)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; all other dims must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat(): expected a sequence of Tensors, but element {i} is "
+                            f"{type(t).__name__}")
+    check_devices("cat", *tensors)
+    ref = next((t for t in tensors if t._data.ndim), tensors[0])
+    nd = ref._data.ndim
+    if nd == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, nd, "cat")
+    parts = []
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if t._data.ndim == 1 and s[0] == 0 and nd != 1:
+            continue  # PyTorch skips legacy empty 1-D tensors
+        if len(s) != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
+                               f"{len(s)}")
+        for k in range(nd):
+            if k != d and s[k] != ref._data.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {ref._data.shape[k]} but got size {s[k]} for "
+                                   f"tensor number {i} in the list.")
+        parts.append(t)
+    out_dtype = dt.result_type(*parts) if len({t._data.dtype for t in parts}) > 1 else None
+    arrays = [t._data if out_dtype is None else t._data.astype(out_dtype.np) for t in parts]
+    out = wrap(xp_of(ref._data).concatenate(arrays, axis=d))
+    if state.enabled and any(t._rg for t in parts):
+        node = CatBackward0(parts)
+        node.dim, node.sizes = d, [t._data.shape[d] for t in parts]
+        node.metas = [t._data.dtype for t in parts]
+        attach(out, node)
+    return out
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join equally shaped tensors along a new dim ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shp = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shp:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shp)} "
+                               f"at entry 0 and {list(t._data.shape)} at entry {i}")
+    d = wrap_dim(dim, len(shp) + 1, "stack")
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t if t.dim() > 1 else t.reshape(1, -1) for t in tensors], 0)
+
+
+class SplitBackward0(Node):
+    """One node, several outputs: the pieces' gradients are joined back (zeros where unused)."""
+    __slots__ = ("dim", "sizes", "n_outputs", "shape")
+
+    def apply(self, grads):
+        parts = []
+        ref = next(g for g in grads if g is not None)
+        xp = xp_of(ref._data)
+        for g, n in zip(grads, self.sizes):
+            if g is None:
+                shp = list(self.shape)
+                shp[self.dim] = n
+                g = wrap(xp.zeros(shp, dtype=ref._data.dtype))
+            parts.append(g)
+        return (cat(parts, self.dim),)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces of size ``split_size`` (the last may be smaller), or of the listed sizes."""
+    d = wrap_dim(dim, x._data.ndim, "split")
+    size = x._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                               f"{step}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{sizes}")
+    outs, start = [], 0
+    A = x._data
+    for n in sizes:
+        key = (slice(None),) * d + (slice(start, start + n),)
+        outs.append(view_result(x, A[key], ("__getitem__", (key,))))
+        start += n
+    if x._rg and state.enabled:
+        node = SplitBackward0((x,))
+        node.dim, node.sizes, node.n_outputs, node.shape = d, sizes, len(sizes), A.shape
+        for i, o in enumerate(outs):
+            attach(o, node)
+            o._output_nr = i
+    return tuple(outs)
+
+
+def tensor_split(x, sections, dim=0):
+    d = wrap_dim(dim, x._data.ndim, "tensor_split")
+    n = x._data.shape[d]
+    if isinstance(sections, int):
+        q, r = divmod(n, sections)
+        sizes = [q + 1] * r + [q] * (sections - r)
+    else:
+        bounds = [0] + [min(max(b, 0), n) for b in sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    return split(x, sizes, d)
+
+
+def chunk(x, chunks, dim=0):
+    """``chunks`` pieces of (nearly) equal size, as ``split`` with size ceil(n / chunks)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = x._data.shape[wrap_dim(dim, x._data.ndim, "chunk")]
+    step = max(-(-n // chunks), 1)
+    return split(x, step, dim)
+
+
+def unbind(x, dim=0):
+    """The slices along ``dim``, with that dim removed."""
+    d = wrap_dim(dim, x._data.ndim, "unbind")
+    return tuple(p.squeeze(d) for p in split(x, 1, d)) if x._data.shape[d] else ()
+
+
+class FlipBackward0(Node):
+    __slots__ = ("dims",)
+
+    def backward(self, g):
+        return (g.flip(self.dims),)
+
+
+def flip(x, dims):
+    """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(wrap_dim(d, x._data.ndim, "flip") for d in dims)
+    out = wrap(xp_of(x._data).flip(x._data, dims).copy())
+    if x._rg and state.enabled:
+        node = FlipBackward0((x,))
+        node.dims = dims
+        attach(out, node)
+    return out
+
+
+def roll(x, shifts, dims=None):
+    if dims is None:
+        return roll(x.flatten(), shifts, 0).reshape(x._data.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    out = x
+    for s, d in zip(shifts, dims):
+        n = out._data.shape[d]
+        s %= n if n else 1
+        if s:
+            out = cat([out.narrow(d, n - s, s), out.narrow(d, 0, n - s)], d)
+    return out
+
+
+def swapaxes(x, a, b):
+    return transpose(x, a, b)
+
+
+__all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "permute",
+           "transpose", "t", "T", "mT", "movedim", "squeeze", "unsqueeze", "expand", "expand_as",
+           "broadcast_to", "repeat", "narrow", "contiguous", "cat", "concat", "concatenate",
+           "stack", "hstack", "vstack", "split", "tensor_split", "chunk", "unbind", "flip",
+           "roll", "swapaxes", "view_result"]

@@ -1,0 +1,202 @@
+"""Backends: which array library computes for a device.
+
+``"cpu"`` tensors hold NumPy arrays, ``"cuda"`` tensors hold CuPy arrays. The two libraries share
+one API, so an op asks ``xp_of(array)`` for the module and calls ``xp.exp``, ``xp.matmul``, ...
+This module is the only place in edutorch that imports NumPy or CuPy to compute; it also holds
+the few primitives that API lacks (scatter-add with repeated indices, sliding windows) and the
+random number generators (see :mod:`edutorch.backend.random`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+ndarray = np.ndarray
+_cupy = None  # imported on first use: a CPU-only install never needs CuPy
+
+
+def _import_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as e:  # noqa: F841 - message says what to do
+            raise RuntimeError(
+                "edutorch: device 'cuda' needs CuPy, which is not installed. "
+                "Install it with `pip install edutorch[gpu]` (a CUDA-enabled GPU and driver are "
+                "needed too), or use device='cpu'.") from None
+        _cupy = cupy
+    return _cupy
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and sees at least one CUDA device."""
+    try:
+        cp = _import_cupy()
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def cuda_device_count() -> int:
+    try:
+        return _import_cupy().cuda.runtime.getDeviceCount()
+    except Exception:
+        return 0
+
+
+def _require_cuda(index: int):
+    cp = _import_cupy()
+    try:
+        n = cp.cuda.runtime.getDeviceCount()
+    except Exception as e:
+        raise RuntimeError(f"edutorch: device 'cuda' requested but CuPy cannot reach a CUDA "
+                           f"device ({type(e).__name__}: {e}). Check the NVIDIA driver, or use "
+                           f"device='cpu'.") from None
+    if index >= n:
+        raise RuntimeError(f"edutorch: device 'cuda:{index}' requested but only {n} CUDA "
+                           f"device(s) are visible")
+    return cp
+
+
+def xp_of(array):
+    """The array module (numpy or cupy) that owns ``array``."""
+    if type(array) is np.ndarray:
+        return np
+    return _cupy
+
+
+def module_for(device_type: str, index: int = 0):
+    """The array module that serves a device type (``"cpu"`` or ``"cuda"``)."""
+    if device_type == "cpu":
+        return np
+    return _require_cuda(index)
+
+
+def device_of(array) -> tuple[str, int | None]:
+    """(type, index) of the device that holds ``array``."""
+    if type(array) is np.ndarray:
+        return ("cpu", None)
+    return ("cuda", int(array.device.id))
+
+
+def is_gpu_array(x) -> bool:
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def is_numpy(array) -> bool:
+    return type(array) is np.ndarray
+
+
+def np_dtype(name: str):
+    """The NumPy dtype object for one of edutorch's dtype names (CuPy uses the same)."""
+    return np.dtype(name)
+
+
+def dtype_name(array) -> str:
+    return array.dtype.name
+
+
+def asarray(obj, dtype=None, device_type: str = "cpu", index: int = 0, copy: bool = False):
+    """Turn nested lists, scalars or arrays into an array on the device."""
+    xp = module_for(device_type, index or 0)
+    if xp is np:
+        if _cupy is not None and isinstance(obj, _cupy.ndarray):
+            obj = obj.get()
+        return np.array(obj, dtype=dtype, copy=True) if copy else np.asarray(obj, dtype=dtype)
+    with xp.cuda.Device(index or 0):
+        return xp.array(obj, dtype=dtype, copy=copy) if copy else xp.asarray(obj, dtype=dtype)
+
+
+def infer_dtype_name(obj) -> str:
+    """The dtype name NumPy would give ``obj`` (used to apply PyTorch's defaults)."""
+    return np.asarray(obj).dtype.name
+
+
+def to_device(array, device_type: str, index: int | None = None):
+    """Copy ``array`` to another device (returns it unchanged when already there)."""
+    if device_type == "cpu":
+        return array if type(array) is np.ndarray else array.get()
+    cp = _require_cuda(index or 0)
+    with cp.cuda.Device(index or 0):
+        if isinstance(array, cp.ndarray) and array.device.id == (index or 0):
+            return array
+        return cp.asarray(array)
+
+
+def to_numpy(array):
+    return array if type(array) is np.ndarray else array.get()
+
+
+def ensure_array(value, xp):
+    """NumPy reductions on whole arrays return NumPy scalars; a tensor always holds an array."""
+    if xp is np and type(value) is not np.ndarray:
+        return np.asarray(value)
+    return value
+
+
+def is_view_of(out, inp) -> bool:
+    """Whether ``out`` shares ``inp``'s memory as a view (NumPy and CuPy record ``.base``)."""
+    base = out.base
+    return base is not None and (base is inp or base is inp.base)
+
+
+def reshape_view(array, shape):
+    """Reshape without copying; raise ValueError when only a copy could give that shape."""
+    if type(array) is np.ndarray:
+        return np.reshape(array, shape, copy=False)
+    out = array.view()
+    out.shape = shape  # CuPy raises AttributeError when a copy would be needed
+    return out
+
+
+def scatter_add(target, key, values) -> None:
+    """``target[key] += values`` where repeated indices in ``key`` all add (unbuffered)."""
+    if type(target) is np.ndarray:
+        np.add.at(target, key, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, key, values)
+
+
+def sliding_windows(array, window_shape, axis):
+    """A read-only strided view of every window of ``window_shape`` along ``axis`` (no copy).
+
+    For an array of shape (N, C, H, W), windows (kh, kw) over axes (2, 3) give shape
+    (N, C, H-kh+1, W-kw+1, kh, kw): the im2col of convolution without a Python loop.
+    """
+    if type(array) is np.ndarray:
+        return np.lib.stride_tricks.sliding_window_view(array, window_shape, axis=axis)
+    return _cupy.lib.stride_tricks.sliding_window_view(array, window_shape, axis=axis)
+
+
+def as_strided(array, shape, strides):
+    if type(array) is np.ndarray:
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+    return _cupy.lib.stride_tricks.as_strided(array, shape, strides)
+
+
+def array_str(array, formatter, separator: str, prefix: str, threshold: int = 1000,
+              edgeitems: int = 3, linewidth: int = 80) -> str:
+    """Text of an array for ``repr`` (always through NumPy)."""
+    return np.array2string(to_numpy(array), formatter=formatter, separator=separator,
+                           prefix=prefix, threshold=threshold, edgeitems=edgeitems,
+                           max_line_width=linewidth)
+
+
+def finite_values(array):
+    """NumPy array of the finite values of ``array`` (for choosing a print format)."""
+    a = to_numpy(array)
+    return a[np.isfinite(a)] if a.dtype.kind == "f" else a
+
+
+def is_integral(array) -> bool:
+    return bool(np.all(np.floor(array) == array))
+
+
+def erf(array):
+    """The error function (NumPy lacks it; math.erf is exact, CuPy ships one)."""
+    if type(array) is np.ndarray:
+        import math
+        return np.vectorize(math.erf, otypes=[array.dtype])(array) if array.size else array.copy()
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(array)
