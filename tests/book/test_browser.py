@@ -30,7 +30,6 @@ CHROMIUM = shutil.which("chromium") or (
 )
 
 
-
 def _cannot_run(reason):
     # CI sets EDUTORCH_BOOK_BROWSER_TEST=1 so that a missing piece fails instead of
     # quietly skipping the only check of what a reader sees.

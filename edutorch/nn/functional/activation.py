@@ -1,0 +1,2 @@
+"""nn.functional: activation ops (placeholder, being written)."""
+__all__: list = []

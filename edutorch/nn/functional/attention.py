@@ -1,0 +1,2 @@
+"""nn.functional: attention ops (placeholder, being written)."""
+__all__: list = []

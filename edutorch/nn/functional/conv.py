@@ -1,0 +1,2 @@
+"""nn.functional: conv ops (placeholder, being written)."""
+__all__: list = []

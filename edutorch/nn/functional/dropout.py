@@ -1,0 +1,2 @@
+"""nn.functional: dropout ops (placeholder, being written)."""
+__all__: list = []

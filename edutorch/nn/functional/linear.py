@@ -1,0 +1,2 @@
+"""nn.functional: linear ops (placeholder, being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: loss ops (placeholder, being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: normalization ops (placeholder, being written)."""
+__all__: list = []

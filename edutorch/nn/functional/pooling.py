@@ -1,0 +1,2 @@
+"""nn.functional: pooling ops (placeholder, being written)."""
+__all__: list = []

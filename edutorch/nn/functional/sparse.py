@@ -1,0 +1,2 @@
+"""nn.functional: sparse ops (placeholder, being written)."""
+__all__: list = []

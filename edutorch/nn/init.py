@@ -1,0 +1,1 @@
+"""nn.init (placeholder, being written)."""

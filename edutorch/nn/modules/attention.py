@@ -1,0 +1,2 @@
+"""nn.modules.attention (placeholder, being written)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.modules.batchnorm (placeholder, being written)."""
+__all__: list = []

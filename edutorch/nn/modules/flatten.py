@@ -1,0 +1,2 @@
+"""nn.modules.flatten (placeholder, being written)."""
+__all__: list = []

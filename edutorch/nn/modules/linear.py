@@ -1,0 +1,2 @@
+"""nn.modules.linear (placeholder, being written)."""
+__all__: list = []

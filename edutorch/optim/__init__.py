@@ -1,0 +1,1 @@
+"""edutorch.optim (placeholder, being written)."""

@@ -1,0 +1,1 @@
+"""edutorch.utils."""
