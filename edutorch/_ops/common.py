@@ -10,6 +10,7 @@ from ..autograd.graph import Node
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
+_ndarray = backend.ndarray
 state = grad_mode.state
 xp_of = backend.xp_of
 
@@ -60,6 +61,9 @@ def check_devices(op: str, *tensors) -> None:
 
 
 def _as_number(x, op):
+    t = type(x)
+    if t is float or t is int or t is bool:
+        return x
     if isinstance(x, Number):
         return x.item() if hasattr(x, "item") else x
     raise TypeError(f"{op}: expected a Tensor or a number, got {type(x).__name__}")
@@ -81,9 +85,9 @@ def prepare_binary(a: Tensor, b, op: str):
     A = a._data
     if isinstance(b, Tensor):
         B = b._data
-        if type(A) is not type(B) or (not backend.is_numpy(A) and A.device != B.device):
+        if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
             raise device_error(op, a, b)
-        if A.dtype != B.dtype:
+        if A.dtype is not B.dtype and A.dtype != B.dtype:
             d = dt.result_type(a, b).np
             if A.dtype != d:
                 A = A.astype(d)
@@ -92,7 +96,12 @@ def prepare_binary(a: Tensor, b, op: str):
         return A, B
     b = _as_number(b, op)
     kind = A.dtype.kind
-    if isinstance(b, float) and kind != "f":
+    if kind == "f":
+        if type(b) is not bool:
+            # a NumPy scalar of A's own dtype: the same result as the Python number (which
+            # NumPy treats as "weak"), at half the cost per call
+            b = A.dtype.type(b)
+    elif isinstance(b, float):
         A = A.astype(dt.get_default_dtype().np)
     elif kind == "b" and not isinstance(b, bool):
         A = A.astype(dt.int64.np)

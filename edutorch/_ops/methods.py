@@ -76,7 +76,8 @@ def attach(T) -> None:
     T.H = property(sh.T)
 
     # operators
-    nt = _number_or_tensor
+    def nt(fn):  # operators call the ops directly: the hot path of every expression
+        return fn
     T.__add__ = T.__radd__ = nt(pw.add)
     T.__sub__ = nt(pw.sub)
     T.__rsub__ = nt(pw.rsub)

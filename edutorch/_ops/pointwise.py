@@ -32,7 +32,7 @@ def _record(out, a, b, cls, save_a=False, save_b=False, save_out=False):
             return out
         node = cls((a, b))
         node.other = None
-        node.metas = (meta(a), meta(b))
+        node.metas = ((a._data.shape, a._data.dtype), (b._data.shape, b._data.dtype))
         if save_a or save_b:
             node.save_for_backward(a if save_a else None, b if save_b else None)
     else:
@@ -40,7 +40,7 @@ def _record(out, a, b, cls, save_a=False, save_b=False, save_out=False):
             return out
         node = cls((a,))
         node.other = b
-        node.metas = (meta(a),)
+        node.metas = ((a._data.shape, a._data.dtype),)
         if save_a:
             node.save_for_backward(a, None)
     if save_out:
@@ -126,6 +126,11 @@ class MulBackward0(_Binary):
         if self.other is not None:
             return (fit_grad(g * self.other, self.metas[0]),)
         a, b = self.saved_tensors
+        if not state.enabled and g._data.dtype == self.metas[0][1] == self.metas[1][1]:
+            G = g._data  # first derivative only: skip the Tensor bookkeeping
+            ga = fit_grad(wrap(G * b._data), self.metas[0]) if needs(self, 0) else None
+            gb = fit_grad(wrap(G * a._data), self.metas[1]) if needs(self, 1) else None
+            return ga, gb
         ga = fit_grad(g * b, self.metas[0]) if needs(self, 0) else None
         gb = fit_grad(g * a, self.metas[1]) if needs(self, 1) else None
         return ga, gb
@@ -483,6 +488,8 @@ class ExpBackward0(_Unary):
     __slots__ = ()
 
     def backward(self, g):
+        if not state.enabled:
+            return (wrap(g._data * self.saved_output_array()),)
         return (g * self.saved_output(),)
 
 
@@ -598,6 +605,9 @@ class TanhBackward0(_Unary):
     __slots__ = ()
 
     def backward(self, g):
+        if not state.enabled:  # no second derivative wanted: one fused array expression
+            y = self.saved_output_array()
+            return (wrap(g._data * (1 - y * y)),)
         y = self.saved_output()
         return (g * (1 - y * y),)
 
@@ -611,17 +621,20 @@ class SigmoidBackward0(_Unary):
     __slots__ = ()
 
     def backward(self, g):
+        if not state.enabled:
+            y = self.saved_output_array()
+            return (wrap(g._data * y * (1 - y)),)
         y = self.saved_output()
         return (g * y * (1 - y),)
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow for large |x|."""
+    """1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
+    overflow for large |x| the way exp(-x) does."""
     A = float_array(x._data)
-    xp = xp_of(A)
-    # exp(-|x|) never overflows; for x < 0 use exp(x) / (1 + exp(x))
-    e = xp.exp(-xp.abs(A))
-    out = xp.where(A >= 0, 1 / (1 + e), e / (1 + e)).astype(A.dtype, copy=False)
+    out = xp_of(A).tanh(A * 0.5)
+    out += 1
+    out *= 0.5
     return _unary(x, out, SigmoidBackward0, save_out=True)
 
 

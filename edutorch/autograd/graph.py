@@ -33,9 +33,10 @@ FREED_MESSAGE = (
 class Node:
     """One recorded operation. Subclasses implement ``backward(grad) -> tuple of grads``."""
     __slots__ = ("next_functions", "_saved", "_versions", "_out", "_extras", "__weakref__")
+    n_outputs = 1  # multi-output nodes (split, custom Functions) override this
 
     def __init__(self, inputs=()):
-        self.next_functions = tuple([edge_of(t) for t in inputs])
+        self.next_functions = tuple(map(edge_of, inputs))
         self._saved = None
         self._out = None
         self._extras = None
@@ -44,7 +45,7 @@ class Node:
     def save_for_backward(self, *tensors) -> None:
         """Keep input tensors for backward; their version numbers catch later in-place edits."""
         self._saved = tensors
-        self._versions = tuple(None if t is None else t._vc[0] for t in tensors)
+        self._versions = [None if t is None else t._vc[0] for t in tensors]
 
     @property
     def saved_tensors(self) -> tuple:
@@ -80,6 +81,17 @@ class Node:
             t.grad_fn = self
             t._output_nr = nr
         return t
+
+    def saved_output_array(self):
+        """The saved output's array (version-checked): for backward formulas that need no graph."""
+        out = self._out
+        if out is _FREED:
+            raise RuntimeError(FREED_MESSAGE)
+        data, vc, version, nr = out
+        if vc[0] != version:
+            raise_modified(None, self, 0, version, vc[0], shape=data.shape, dtype=data.dtype,
+                           output=True)
+        return data
 
     def _release(self) -> None:
         if self._saved is not None:
@@ -187,25 +199,24 @@ def raise_modified(t, node, index, expected, current=None, shape=None, dtype=Non
 def topological_order(roots) -> list:
     """Nodes reachable from ``roots``, each before every node it sends gradient to.
 
-    Depth-first search appends a node after all the nodes it points to (post-order); reversed,
-    that is a topological order of the backward pass.
+    Depth-first search appends a node once all the nodes it points to are appended (post-order);
+    reversed, that is a topological order of the backward pass. The stack holds (node, expanded)
+    pairs instead of recursing, so deep graphs (long RNNs) cannot overflow Python's stack.
     """
     order, seen = [], set()
-    for root in roots:
-        if root is None or root in seen:
+    stack = [(r, False) for r in roots if r is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
             continue
-        seen.add(root)
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, children = stack[-1]
-            for child, _ in children:
-                if child is not None and child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                stack.append((child, False))
     order.reverse()
     return order
 
@@ -283,8 +294,13 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             if not retain_graph:
                 node._release()
             for (child, nr), g in zip(node.next_functions, grad_inputs):
-                if child is not None and g is not None:
-                    _add_grad(buffers, child, nr, g)
+                if child is None or g is None:
+                    continue
+                buf = buffers.get(child)
+                if buf is None:
+                    buf = buffers[child] = [None] * child.n_outputs
+                old = buf[nr]
+                buf[nr] = g if old is None else old + g
     finally:
         grad_mode.state.enabled = prev_mode
 
@@ -301,8 +317,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
 def _add_grad(buffers, node, nr, g):
     buf = buffers.get(node)
     if buf is None:
-        n = getattr(node, "n_outputs", 1)
-        buf = buffers[node] = [None] * n
+        buf = buffers[node] = [None] * node.n_outputs
     old = buf[nr]
     buf[nr] = g if old is None else old + g
 

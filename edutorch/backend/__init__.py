@@ -200,3 +200,10 @@ def erf(array):
         return np.vectorize(math.erf, otypes=[array.dtype])(array) if array.size else array.copy()
     import cupyx.scipy.special
     return cupyx.scipy.special.erf(array)
+
+
+def qr(array):
+    """QR decomposition ``(q, r)`` of a matrix (reduced mode), used by ``nn.init.orthogonal_``."""
+    if type(array) is np.ndarray:
+        return np.linalg.qr(array)
+    return _cupy.linalg.qr(array)

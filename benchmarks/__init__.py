@@ -1,0 +1,1 @@
+"""Side-by-side timings of edutorch against raw NumPy and PyTorch (run by hand)."""

@@ -1,0 +1,128 @@
+"""One training step of a 784-512-256-10 ReLU MLP, softmax cross-entropy, plain SGD, batch 256.
+
+Compared: edutorch; the same maths written by hand in NumPy (forward and backward: the floor
+for any NumPy framework); PyTorch where installed. Goal: edutorch within 1.15x of NumPy.
+
+    python -m benchmarks.mlp
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks._harness import median_time, print_table, try_import_torch
+
+SIZES = (784, 512, 256, 10)
+BATCH = 256
+LR = 0.01
+
+
+def make_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, SIZES[-1], BATCH)
+    weights = []
+    for fan_in, fan_out in zip(SIZES, SIZES[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        weights.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                        rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+    return x, y, weights
+
+
+def numpy_step_factory(x, y, weights):
+    params = [(w.copy(), b.copy()) for w, b in weights]
+    n = x.shape[0]
+
+    def step():
+        acts = [x]
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w.T + b
+            if i < len(params) - 1:
+                h = np.maximum(h, 0)
+            acts.append(h)
+        logits = acts[-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -logp[np.arange(n), y].mean()
+        g = np.exp(logp)
+        g[np.arange(n), y] -= 1
+        g /= n
+        for i in range(len(params) - 1, -1, -1):
+            w, b = params[i]
+            gw = g.T @ acts[i]
+            gb = g.sum(axis=0)
+            if i > 0:
+                g = (g @ w) * (acts[i] > 0)
+            w -= LR * gw
+            b -= LR * gb
+        return float(loss)
+    return step
+
+
+def edutorch_step_factory(x, y, weights):
+    import edutorch as torch
+    import edutorch.nn as nn
+    import edutorch.nn.functional as F
+
+    layers = []
+    for w, b in weights:
+        lin = nn.Linear(w.shape[1], w.shape[0])
+        lin.load_state_dict({"weight": torch.tensor(w), "bias": torch.tensor(b)})
+        layers += [lin, nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def torch_step_factory(torch, x, y, weights):
+    layers = []
+    for w, b in weights:
+        lin = torch.nn.Linear(w.shape[1], w.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers += [lin, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def main():
+    x, y, weights = make_data()
+    steps = {"numpy (hand-written)": numpy_step_factory(x, y, weights),
+             "edutorch": edutorch_step_factory(x, y, weights)}
+    # same start, same data: the losses of the first steps must agree
+    losses = {k: [f() for _ in range(3)] for k, f in steps.items()}
+    torch = try_import_torch()
+    if torch is not None:
+        steps["pytorch"] = torch_step_factory(torch, x, y, weights)
+        losses["pytorch"] = [steps["pytorch"]() for _ in range(3)]
+    ref = losses["numpy (hand-written)"]
+    for k, v in losses.items():
+        assert np.allclose(v, ref, rtol=1e-4), f"{k} computes different losses: {v} vs {ref}"
+    rows = [(k, median_time(f)) for k, f in steps.items()]
+    print_table("mlp: 784-512-256-10 ReLU MLP, batch 256, one SGD step (float32)", rows,
+                "numpy (hand-written)")
+    if torch is not None:
+        t = dict(rows)
+        print(f"edutorch / pytorch: {t['edutorch'] / t['pytorch']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
