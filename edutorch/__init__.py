@@ -61,3 +61,7 @@ def relu_(x):
 
 
 from ._ops.pointwise import round  # noqa: E402,F811 - PyTorch's name shadows the builtin
+
+# The layers above the core, importable as attributes like PyTorch's (``torch.nn.Linear``).
+from . import nn, optim, utils  # noqa: E402,F401
+import edutorch.utils.data  # noqa: E402,F401

@@ -12,7 +12,7 @@ routes the gradient of the written region to the new values and the rest to the 
 from __future__ import annotations
 
 from .. import _dtype as dt
-from .common import Node, Tensor, prepare_binary, state, wrap, xp_of
+from .common import Node, Tensor, attach, prepare_binary, state, wrap, xp_of
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_LEAF_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -106,8 +106,22 @@ def apply_tracked(x: Tensor, fn, op: str) -> Tensor:
     check_leaf(x)
     if x._base is not None and x._view_version != x._vc[0]:
         x._refresh_view_grad_fn()
-    result = fn(_snapshot(x))
+    snap = _snapshot(x)
+    result = fn(snap)
+    if not result._rg and snap._rg:
+        # the new value does not depend on the old one (fill_, x[i] = 5): x stays in the graph,
+        # and its old history gets a zero gradient
+        constant = wrap(result._data)
+        result = attach(constant, OverwrittenBackward((snap,)))
     return commit(x, result, op)
+
+
+class OverwrittenBackward(Node):
+    """The old value of a tensor overwritten by a constant: it gets no gradient."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return (g * 0,)
 
 
 def _tracked(x, args, kwargs) -> bool:
