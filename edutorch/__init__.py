@@ -65,3 +65,5 @@ from ._ops.pointwise import round  # noqa: E402,F811 - PyTorch's name shadows th
 # The layers above the core, importable as attributes like PyTorch's (``torch.nn.Linear``).
 from . import nn, optim, utils  # noqa: E402,F401
 import edutorch.utils.data  # noqa: E402,F401
+
+from .serialization import save, load  # noqa: E402

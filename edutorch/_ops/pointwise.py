@@ -85,12 +85,23 @@ class SubBackward0(_Binary):
         return (fit_grad(g, self.metas[0]) if needs(self, 0) else None, gb)
 
 
-def sub(a, b, *, alpha=1):
-    """``a - alpha * b``."""
-    if isinstance(a, Tensor) and a._data.dtype.kind == "b" and isinstance(b, Tensor) and \
-            b._data.dtype.kind == "b":
+def _refuse_bool_sub(a, b) -> None:
+    """PyTorch refuses subtraction whenever a bool tensor takes part (it is never what a mask
+    inversion or an xor means)."""
+    a_bool = isinstance(a, bool) or isinstance(a, Tensor) and a._data.dtype.kind == "b"
+    b_bool = isinstance(b, bool) or isinstance(b, Tensor) and b._data.dtype.kind == "b"
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
+def sub(a, b, *, alpha=1):
+    """``a - alpha * b``."""
+    _refuse_bool_sub(a, b)
     A, B = prepare_binary(a, b, "sub")
     if alpha != 1:
         B = B * alpha
@@ -110,6 +121,7 @@ class RsubBackward1(Node):
 
 def rsub(a, b):
     """``b - a`` for a Python number ``b``."""
+    _refuse_bool_sub(b, a)
     A, B = prepare_binary(a, b, "rsub")
     out = wrap(B - A)
     if state.enabled and a._rg:
@@ -173,6 +185,8 @@ def div(a, b, *, rounding_mode=None):
                          f"but found '{rounding_mode}'")
     A, B = prepare_binary(a, b, "div")
     A = float_array(A)
+    if isinstance(b, Tensor):
+        B = float_array(B)  # int / int tensors: both float32, or NumPy would give float64
     out = wrap(A / B)
     if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
         out = _record(out, a, b, DivBackward0, save_a=isinstance(b, Tensor), save_b=True)
@@ -277,7 +291,11 @@ def pow(a, b):
     A, B = prepare_binary(a, b, "pow")
     if isinstance(B, int) and B < 0 and A.dtype.kind in "iub":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    out = wrap(A ** B)
+    res = A ** B
+    if A.dtype.kind == "b" and (isinstance(B, bool) or getattr(B, "dtype", None) is not None
+                                and B.dtype.kind == "b"):
+        res = res.astype(bool)  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
+    out = wrap(res)
     if not (state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg))):
         return out
     if isinstance(b, Tensor):
@@ -642,6 +660,8 @@ class ReluBackward0(_Unary):
     __slots__ = ()
 
     def backward(self, g):
+        if not state.enabled:
+            return (wrap(g._data * (self.saved_output_array() > 0)),)
         y = self.saved_output()
         return (g * wrap(y._data > 0),)
 
@@ -828,6 +848,9 @@ def where(condition, a=None, b=None):
     check_devices("where", condition, a_t, b_t)
     A, B = prepare_binary(a_t, b_t, "where")
     xp = xp_of(A)
+    if cond.shape != A.shape or cond.shape != B.shape:  # NumPy's error would name no op
+        from .common import check_broadcastable
+        check_broadcastable(cond.shape, xp.broadcast_shapes(A.shape, B.shape), "where")
     out = wrap(xp.where(cond, A, B))
     if state.enabled and (a_t._rg or b_t._rg):
         node = WhereBackward0((a_t, b_t))

@@ -56,6 +56,12 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got a Tensor (wrap it in a list: [tensor])")
+        if isinstance(params, (set, frozenset)):
+            # PyTorch accepts a top-level set; its order changes between runs, which silently
+            # breaks load_state_dict (state is matched by position), so edutorch refuses it.
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -273,3 +279,12 @@ def _cast_state(param: Tensor, value, key=None):
     if isinstance(value, (list, tuple)):
         return type(value)(_cast_state(param, v) for v in value)
     return copy.deepcopy(value)
+
+
+def _new_step_counter() -> Tensor:
+    """A zero-dim tensor counting a parameter's updates (``state[p]["step"]``), as in PyTorch:
+    float64 when that is the default dtype, else float32 (exact up to 2**24 steps)."""
+    from .. import _dtype as dt
+    from .._ops.creation import tensor
+    kind = dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32
+    return tensor(0.0, dtype=kind)
