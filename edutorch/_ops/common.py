@@ -60,6 +60,17 @@ def check_devices(op: str, *tensors) -> None:
             raise device_error(op, *tensors)
 
 
+def check_broadcastable(a_shape: tuple, b_shape: tuple, op: str) -> None:
+    """Raise PyTorch's error when two shapes cannot broadcast (NumPy's would name no op)."""
+    n = max(len(a_shape), len(b_shape))
+    for i in range(1, min(len(a_shape), len(b_shape)) + 1):
+        x, y = a_shape[-i], b_shape[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"{op}: The size of tensor a ({x}) must match the size of tensor "
+                               f"b ({y}) at non-singleton dimension {n - i} (shapes "
+                               f"{list(a_shape)} and {list(b_shape)})")
+
+
 def _as_number(x, op):
     t = type(x)
     if t is float or t is int or t is bool:
@@ -93,6 +104,8 @@ def prepare_binary(a: Tensor, b, op: str):
                 A = A.astype(d)
             if B.dtype != d:
                 B = B.astype(d)
+        if A.shape != B.shape:
+            check_broadcastable(A.shape, B.shape, op)
         return A, B
     b = _as_number(b, op)
     kind = A.dtype.kind
