@@ -24,8 +24,8 @@ def _check_target(x, result_dtype, result_shape, op):
         raise RuntimeError(f"{op}: output with shape {list(x._data.shape)} doesn't match the "
                            f"broadcast shape {list(result_shape)}")
     if result_dtype.category > dt._by_np[x._data.dtype].category:
-        raise RuntimeError(f"{op}: result type {result_dtype.name.capitalize()} can't be cast to "
-                           f"the desired output type {x.dtype.name.capitalize()}")
+        raise RuntimeError(f"{op}: result type {dt.scalar_type_name(result_dtype)} can't be "
+                           f"cast to the desired output type {dt.scalar_type_name(x.dtype)}")
 
 
 def _write(x, array, op):
@@ -60,16 +60,37 @@ def commit(x: Tensor, result: Tensor, op: str) -> Tensor:
         from .common import device_error
         raise device_error(op, x, result)
     _write(x, result._data, op)
-    if result._rg and state.enabled:
+    # Rewire even when ``result`` is a constant (random fills of a non-leaf): x's old graph must
+    # stop receiving gradient for the overwritten values.
+    if state.enabled and (result._rg or x._rg or (x._base is not None and x._base._rg)):
+        old = (x.grad_fn, x._output_nr)
         if x._base is not None:
             base = x._base
+            base_old = (base.grad_fn, base._output_nr)
             node = CopySlices((base, result))
             node.steps = x._view_fn
             base.grad_fn, base._output_nr, base._rg = node, 0, True
+            _move_retained_grad(base, *base_old)
             x._refresh_view_grad_fn()
-        else:
+        elif result._rg:
             x.grad_fn, x._output_nr, x._rg = result.grad_fn, result._output_nr, True
+        else:
+            x.grad_fn, x._output_nr = OverwrittenBackward((x,)), 0
+        _move_retained_grad(x, *old)
     return x
+
+
+def _move_retained_grad(t: Tensor, old_fn, old_nr) -> None:
+    """``retain_grad()`` follows the tensor to its new grad_fn: as in PyTorch, ``t.grad`` is
+    the gradient of its latest value (hooks, by contrast, stay with the old value)."""
+    extras = old_fn._extras if old_fn is not None else None
+    if not extras or old_fn is t.grad_fn or t.grad_fn is None:
+        return
+    retained = extras.get("retain")
+    ref = retained.get(old_nr) if retained else None
+    if ref is not None and ref() is t:
+        del retained[old_nr]
+        t.grad_fn._extra("retain", dict)[t._output_nr] = ref
 
 
 def _snapshot(x: Tensor) -> Tensor:
@@ -181,7 +202,7 @@ def make_fast_binary_inplace(fn, ufunc_name: str, name: str):
                                f"broadcast shape {list(xp.broadcast_shapes(B.shape, shape))}")
         if ufunc_name == "true_divide" and self._data.dtype.kind != "f":
             raise RuntimeError(f"{name}: result type Float can't be cast to the desired output "
-                               f"type {self.dtype.name.capitalize()}")
+                               f"type {dt.scalar_type_name(self.dtype)}")
         try:
             getattr(xp, ufunc_name)(self._data, B, out=self._data, casting="unsafe")
         except ValueError:
@@ -199,7 +220,7 @@ def copy_(x: Tensor, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src``'s values into ``x`` (broadcasting, converting dtype and device)."""
     if not isinstance(src, Tensor):
         from .creation import tensor as make
-        src = make(src)
+        src = make(src, dtype=x.dtype, device=x.device)  # x's dtype: a float64 keeps precision
 
     def value(old):
         s = src

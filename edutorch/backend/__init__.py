@@ -124,7 +124,11 @@ def to_device(array, device_type: str, index: int | None = None):
 
 
 def to_numpy(array):
-    return array if type(array) is np.ndarray else array.get()
+    if type(array) is np.ndarray:
+        return array
+    if isinstance(array, (np.ndarray, np.generic)):  # NumPy 2 scalars have .device too
+        return np.asarray(array)
+    return array.get()
 
 
 def ensure_array(value, xp):

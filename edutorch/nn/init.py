@@ -17,6 +17,7 @@ import math
 import warnings
 
 from .. import backend
+from .._ops.creation import arange
 from ..autograd import grad_mode
 from ..tensor import Tensor
 
@@ -123,8 +124,8 @@ def eye_(tensor: Tensor) -> Tensor:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with grad_mode.no_grad():
         tensor.zero_()
-        n = min(tensor.shape)
-        tensor[range(n), range(n)] = 1.0
+        diag = arange(min(tensor.shape), device=tensor.device)
+        tensor[diag, diag] = 1.0
     return tensor
 
 

@@ -115,6 +115,7 @@ class Module:
         setattr_(self, "_forward_pre_hooks_with_kwargs", set())
         setattr_(self, "_forward_hooks", OrderedDict())
         setattr_(self, "_forward_hooks_with_kwargs", set())
+        setattr_(self, "_forward_hooks_always_called", set())
         setattr_(self, "_backward_hooks", OrderedDict())
         setattr_(self, "_backward_pre_hooks", OrderedDict())
 
@@ -476,13 +477,17 @@ class Module:
         return handle
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
         """``hook(module, args, output)`` runs after ``forward``; it may return a new output.
-        With ``with_kwargs=True``: ``hook(module, args, kwargs, output)``."""
+        With ``with_kwargs=True``: ``hook(module, args, kwargs, output)``. With
+        ``always_call=True`` it also runs (with ``output=None``) when forward raises."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
@@ -523,13 +528,21 @@ class Module:
                     args = result if isinstance(result, tuple) else (result,)
 
         backward_hooks = bool(self._backward_hooks or self._backward_pre_hooks)
-        if backward_hooks and grad_mode.state.enabled:
-            state = _BackwardHookState(self)
-            args = state.wrap_inputs(args)
+        state = None
+        try:
+            if backward_hooks and grad_mode.state.enabled:
+                state = _BackwardHookState(self)
+                args = state.wrap_inputs(args)
             output = self.forward(*args, **kwargs)
-        else:
-            state = None
-            output = self.forward(*args, **kwargs)
+        except Exception:
+            for hid in self._forward_hooks_always_called:
+                hook = self._forward_hooks.get(hid)
+                if hook is not None:
+                    if hid in self._forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
+            raise
 
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
@@ -618,8 +631,11 @@ class Module:
                                   f"is {param.shape}.")
                 continue
             try:
-                with grad_mode.no_grad():
-                    param.copy_(value)  # in place: optimizers keep pointing at the same tensors
+                if local_metadata.get("assign_to_params_buffers", False):
+                    self._assign_from_state_dict(name, value)
+                else:
+                    with grad_mode.no_grad():
+                        param.copy_(value)  # in place: optimizers keep the same tensors
             except Exception as ex:
                 error_msgs.append(f"While copying the parameter named \"{key}\", whose "
                                   f"dimensions in the model are {param.shape} and whose "
@@ -640,9 +656,19 @@ class Module:
                     if first not in self._modules and first not in local:
                         unexpected_keys.append(key)
 
+    def _assign_from_state_dict(self, name: str, value: Tensor) -> None:
+        """``assign=True``: take the checkpoint's tensor itself (no copy); a parameter stays a
+        Parameter and keeps its ``requires_grad``."""
+        if name in self._parameters:
+            old = self._parameters[name]
+            self._parameters[name] = Parameter(value.detach(), requires_grad=old.requires_grad)
+        else:
+            self._buffers[name] = value
+
     def load_state_dict(self, state_dict: Mapping, strict: bool = True,
                         assign: bool = False) -> _IncompatibleKeys:
-        """Copy values from ``state_dict`` into the parameters and buffers, in place.
+        """Copy values from ``state_dict`` into the parameters and buffers, in place
+        (``assign=True``: use the checkpoint's tensors themselves instead of copying).
 
         With ``strict=True`` every key must match: missing keys, unexpected keys and shape
         mismatches raise one RuntimeError listing them all. Returns
@@ -650,13 +676,12 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        if assign:
-            raise NotImplementedError("load_state_dict(assign=True) is not supported by "
-                                      "edutorch; values are always copied in place")
+        state_dict = OrderedDict(state_dict)  # a shallow copy: loaders may add keys to it
         missing, unexpected, errors = [], [], []
         for prefix, module in self.named_modules(remove_duplicate=False):
-            module._load_from_state_dict(state_dict, prefix + "." if prefix else "", {},
-                                         True, missing, unexpected, errors)
+            module._load_from_state_dict(state_dict, prefix + "." if prefix else "",
+                                         {"assign_to_params_buffers": assign}, True, missing,
+                                         unexpected, errors)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " +
