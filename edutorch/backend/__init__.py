@@ -198,12 +198,35 @@ def is_integral(array) -> bool:
 
 
 def erf(array):
-    """The error function (NumPy lacks it; math.erf is exact, CuPy ships one)."""
-    if type(array) is np.ndarray:
-        import math
-        return np.vectorize(math.erf, otypes=[array.dtype])(array) if array.size else array.copy()
-    import cupyx.scipy.special
-    return cupyx.scipy.special.erf(array)
+    """The error function, vectorised (NumPy has none; CuPy ships one).
+
+    |x| < 2.5: the Taylor series 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)), 45 terms;
+    |x| >= 2.5: 1 - erfc(x) with erfc from its continued fraction
+    erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), 60 levels.
+    Both are accurate to about 1e-14 in float64.
+    """
+    if type(array) is not np.ndarray:
+        import cupyx.scipy.special
+        return cupyx.scipy.special.erf(array)
+    x = array.astype(np.float64)
+    out = np.empty_like(x)
+    ax = np.abs(x)
+    small = ax < 2.5
+    xs = x[small]
+    x2 = xs * xs
+    term = xs.copy()
+    total = xs.copy()
+    for n in range(1, 46):
+        term *= -x2 / n
+        total += term / (2 * n + 1)
+    out[small] = total * (2 / np.sqrt(np.pi))
+    xl = ax[~small]
+    t = xl.copy()
+    for k in range(60, 0, -1):
+        t = xl + (k / 2) / t
+    erfc = np.exp(-xl * xl) / (np.sqrt(np.pi) * t)
+    out[~small] = np.sign(x[~small]) * (1 - erfc)
+    return out.astype(array.dtype, copy=False)
 
 
 def qr(array):
