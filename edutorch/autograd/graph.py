@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import weakref
 
+from .. import backend
 from . import grad_mode
 
 _FREED = object()  # marks saved values released after backward
@@ -261,7 +262,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     buffers = {}
     for (fn, nr), g in roots:
         _add_grad(buffers, fn, nr, g)
-        handed_out.add(id(g._data))
+        handed_out.add(id(_owner(g._data)))
 
     prev_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
@@ -356,9 +357,11 @@ def _accumulate_leaf(t, g, create_graph, handed_out, hooks=True):
     if t.grad is None:
         if not create_graph:
             g = g.detach()
-        if g._data.base is not None or id(g._data) in handed_out:
-            g = g.clone()
-        handed_out.add(id(g._data))
+        owner = _owner(g._data)
+        if id(owner) in handed_out or backend.has_overlap(g._data):
+            g = g.clone()  # its memory is already some other .grad, or a broadcast view
+            owner = g._data
+        handed_out.add(id(owner))
         t.grad = g
     elif create_graph or t.grad._rg:
         t.grad = t.grad + g
@@ -368,6 +371,11 @@ def _accumulate_leaf(t, g, create_graph, handed_out, hooks=True):
     if t._post_acc_hooks:
         for fn in t._post_acc_hooks:
             fn(t)
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    return array if array.base is None else array.base
 
 
 def weak(t):

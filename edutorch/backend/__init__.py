@@ -144,6 +144,13 @@ def is_view_of(out, inp) -> bool:
     return base is not None and (base is inp or base is inp.base)
 
 
+def has_overlap(array) -> bool:
+    """True for views in which several elements share memory (broadcasts, stride 0)."""
+    if type(array) is np.ndarray and not array.flags.writeable:
+        return True
+    return 0 in array.strides and array.size > 1
+
+
 def reshape_view(array, shape):
     """Reshape without copying; raise ValueError when only a copy could give that shape."""
     if type(array) is np.ndarray:

@@ -1,6 +1,7 @@
 """Affine maps: ``linear`` (y = x W^T + b) and ``bilinear`` (y_k = x1^T W_k x2 + b_k)."""
 from __future__ import annotations
 
+from ..._ops.common import Node, attach, check_devices, needs, state, wrap
 from ..._ops.linalg import einsum
 from ...tensor import Tensor
 
@@ -25,9 +26,54 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} "
                            f"and {'x'.join(map(str, w))}); input has shape {list(input.shape)} "
                            f"but weight expects in_features={weight.shape[-1]}")
-    out = input.matmul(weight.t() if weight.dim() == 2 else weight)
-    if bias is not None:
-        out = out + bias
+    if weight.dim() == 1:
+        out = input.matmul(weight)
+        return out + bias if bias is not None else out
+    return _affine(input, weight, bias)
+
+
+class AddmmBackward0(Node):
+    """y = x W^T + b: dx = g W, dW = g^T x, db = sum of g over the batch.
+
+    One node instead of transpose + matmul + add: the weight's gradient comes out as one
+    fresh (out, in) array, ready to be stored in ``weight.grad`` without a copy.
+    """
+    __slots__ = ()
+
+    def backward(self, g):
+        x, w = self.saved_tensors
+        gx = gw = gb = None
+        if needs(self, 0):
+            gx = g.matmul(w)
+        if needs(self, 1) or (len(self.next_functions) > 2 and needs(self, 2)):
+            g2 = g.reshape(-1, g.shape[-1]) if g.dim() != 2 else g
+            if needs(self, 1):
+                x2 = x.reshape(-1, x.shape[-1]) if x.dim() != 2 else x
+                gw = g2.mT.matmul(x2)
+            if len(self.next_functions) > 2 and needs(self, 2):
+                gb = g2.sum(0)
+        return gx, gw, gb
+
+
+def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    inputs = (x, w) if b is None else (x, w, b)
+    check_devices("linear", *inputs)
+    for t in inputs[1:]:
+        if t._data.dtype != x._data.dtype:
+            raise RuntimeError(f"linear: expected input, weight and bias to have the same dtype, "
+                               f"but got input {x.dtype}, weight {w.dtype}"
+                               + (f", bias {b.dtype}" if b is not None else ""))
+    if b is not None and b._data.shape != (w._data.shape[0],):
+        raise RuntimeError(f"linear: bias must have shape [{w._data.shape[0]}] "
+                           f"(out_features), got {list(b._data.shape)}")
+    A = x._data @ w._data.T
+    if b is not None:
+        A += b._data  # the product is a fresh array: add the bias into it
+    out = wrap(A)
+    if state.enabled and any(t._rg for t in inputs):
+        node = AddmmBackward0(inputs)
+        node.save_for_backward(x if w._rg else None, w if x._rg else None)
+        attach(out, node)
     return out
 
 
