@@ -113,6 +113,17 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     return s if s.itemsize > u.itemsize else int16
 
 
+# PyTorch's names for dtypes in messages and legacy type strings ("FloatTensor", "type Long")
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                      "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                      "uint8": "Byte", "bool": "Bool"}
+
+
+def scalar_type_name(d: dtype) -> str:
+    """``Float`` for float32, ``Long`` for int64, ...: the names PyTorch's messages use."""
+    return _SCALAR_TYPE_NAMES[d.name]
+
+
 def _scalar_category(x) -> int:
     if isinstance(x, bool):
         return BOOL

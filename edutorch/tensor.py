@@ -178,6 +178,11 @@ class Tensor:
         return self
 
     @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with its views)."""
+        return self._vc[0]
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
@@ -376,8 +381,8 @@ class Tensor:
         return self.to(device if device is not None else "cuda")
 
     def type(self, dtype=None):
-        if dtype is None:
-            return f"edutorch.{self.dtype.name.capitalize()}Tensor"
+        if dtype is None:  # PyTorch's legacy names: FloatTensor, LongTensor, ...
+            return f"edutorch.{dt.scalar_type_name(self.dtype)}Tensor"
         return self.to(dt.to_dtype(dtype))
 
     def float(self) -> "Tensor":

@@ -1,12 +1,14 @@
-"""Fixtures shared by the core tests: devices, PyTorch (skipped when absent), seeds."""
+"""Fixtures shared by the core tests: PyTorch (skipped when absent) and seeds.
+
+Devices: the op checks of tests/helpers.py take ``device=``; tests/test_gpu.py runs them with
+"cuda" and is skipped where ``edutorch.cuda.is_available()`` is False.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import edutorch
-
-CUDA = edutorch.cuda.is_available()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,13 +42,3 @@ def rng():
     """A seeded NumPy generator for test inputs (the same in every run)."""
     return np.random.default_rng(1234)
 
-
-@pytest.fixture
-def device():
-    """The device the op checks run on: "cpu" here; tests/test_gpu.py overrides it with
-    "cuda"."""
-    return "cpu"
-
-
-requires_cuda = pytest.mark.skipif(not CUDA, reason="no usable CUDA device (CuPy and a GPU "
-                                                    "are needed)")

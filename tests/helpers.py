@@ -226,10 +226,8 @@ def check_double_backward(fn, *inputs, device="cpu", rtol=None, atol=None, seed=
     go = rng.standard_normal(tuple(e_out.shape))
     vs = [rng.standard_normal(tuple(t.shape)) for t in e_diff]
 
-    def second(lib, ins, out, diff):
-        g_out = lib.tensor(go, requires_grad=True)
-        if lib is edutorch:
-            g_out = edutorch.tensor(go, device=device).requires_grad_()
+    def second(lib, out, diff):
+        g_out = lib.tensor(go).to(out.device).requires_grad_()
         firsts = lib.autograd.grad(out, diff, g_out, create_graph=True, allow_unused=True)
         total = None
         for f, v in zip(firsts, vs):
@@ -245,14 +243,15 @@ def check_double_backward(fn, *inputs, device="cpu", rtol=None, atol=None, seed=
     t_in = make_inputs(arrays, lib="torch")
     t_diff = [t for t in t_in if isinstance(t, torch.Tensor) and t.requires_grad]
     t_out = fn(torch, *t_in)
-    e_res, e_first = second(edutorch, e_in, e_out, e_diff)
-    t_res, t_first = second(torch, t_in, t_out, t_diff)
+    e_res, e_first = second(edutorch, e_out, e_diff)
+    t_res, t_first = second(torch, t_out, t_diff)
     for k, (a, b) in enumerate(zip(e_first, t_first)):
         assert_close(_grad_or_zeros(a, e_diff[k]), _grad_or_zeros(b, t_diff[k]), rtol=rtol,
                      atol=atol, check_dtype=False, what=f"first derivative {k}")
     for k, (a, b) in enumerate(zip(e_res, t_res)):
+        wrt = "grad_output" if k == len(e_res) - 1 else f"input {k}"
         assert_close(a, b, rtol=rtol, atol=atol, check_dtype=False,
-                     what=f"second derivative w.r.t. {'grad_output' if k == len(e_res) - 1 else f'input {k}'}")
+                     what=f"second derivative w.r.t. {wrt}")
 
 
 def random_array(rng, shape, dtype="float64", low=None, high=None, positive=False,

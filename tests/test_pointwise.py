@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import edutorch
-from helpers import check_op, check_double_backward, random_array, torch as _torch
+from helpers import check_double_backward, check_op, random_array
 
 # Inputs are kept away from the points where an op is not differentiable (|x| >= 0.5, or
 # positive where the op needs it), so that finite differences are meaningful.
@@ -235,6 +235,14 @@ def test_rmod_backward_raises_clearly():
         (1.25 % x).sum().backward()
 
 
-def test_torch_available_for_reference():
-    """Document which reference ran: the module-level import in helpers is torch or None."""
-    assert _torch is None or hasattr(_torch, "autograd")
+
+def test_integer_tensor_to_negative_integer_power_is_a_clear_error():
+    """PyTorch gives 0 for int ** negative int tensor; edutorch (on NumPy) refuses clearly."""
+    with pytest.raises(RuntimeError, match="pow: integers to negative integer powers"):
+        2 ** edutorch.tensor([-1, 2])
+    with pytest.raises(RuntimeError, match="pow: integers to negative integer powers"):
+        edutorch.tensor([2, 3]) ** edutorch.tensor([-1, 2])
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not "
+                                           "allowed"):
+        edutorch.tensor([2]) ** -1
+    assert (edutorch.tensor([2.0]) ** edutorch.tensor([-1])).tolist() == [0.5]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 
 from .. import backend
 from .. import _dtype as dt
@@ -63,7 +62,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     else:
         arr = _flatten_tensors(data)
         src_dtype = None
-        if hasattr(arr, "dtype") and not isinstance(arr, Number):
+        if hasattr(arr, "dtype"):  # arrays and NumPy scalars keep their dtype, as in PyTorch
             try:
                 src_dtype = dt.to_dtype(arr.dtype)
             except TypeError:

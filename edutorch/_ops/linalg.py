@@ -40,12 +40,16 @@ class MmBackward0(Node):
     def backward(self, g):
         a, b = self.saved_tensors
         a_nd, b_nd = self.nd
+        if a_nd == 1 and b_nd == 1:  # dot product: g is a scalar
+            return (fit_grad(g * b, self.metas[0]) if needs(self, 0) else None,
+                    fit_grad(g * a, self.metas[1]) if needs(self, 1) else None)
         # view 1-D operands as matrices: a (k,) -> (1, k), b (k,) -> (k, 1)
+        # a is saved only when b needs a gradient, and b only when a does
         if a_nd == 1:
-            a = a.unsqueeze(0)
+            a = a.unsqueeze(0) if a is not None else None
             g = g.unsqueeze(-2)
         if b_nd == 1:
-            b = b.unsqueeze(1)
+            b = b.unsqueeze(1) if b is not None else None
             g = g.unsqueeze(-1)
         ga = gb = None
         if needs(self, 0):

@@ -284,6 +284,17 @@ class PowBackward1(_Binary):
         return ga, gb
 
 
+def _int_power(compute):
+    """Run ``compute``; NumPy refuses integer powers with negative integer exponents (PyTorch
+    gives 0 for |base| > 1): say so, naming the op, instead of NumPy's ValueError."""
+    try:
+        return compute()
+    except ValueError as e:
+        raise RuntimeError(f"pow: integers to negative integer powers are not supported "
+                           f"({e}); convert to a floating point dtype first, e.g. x.float()") \
+            from None
+
+
 def pow(a, b):
     """``a ** b`` (a tensor, b a tensor or a number)."""
     if not isinstance(a, Tensor):
@@ -291,9 +302,10 @@ def pow(a, b):
     A, B = prepare_binary(a, b, "pow")
     if isinstance(B, int) and B < 0 and A.dtype.kind in "iub":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    res = A ** B
-    if A.dtype.kind == "b" and (isinstance(B, bool) or getattr(B, "dtype", None) is not None
-                                and B.dtype.kind == "b"):
+    if A.dtype.kind == "b" and isinstance(b, Tensor) and B.dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool' (two bool tensors)")
+    res = _int_power(lambda: A ** B)
+    if A.dtype.kind == "b" and isinstance(B, bool):
         res = res.astype(bool)  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
     out = wrap(res)
     if not (state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg))):
@@ -320,7 +332,7 @@ def rpow(a, b):
     A, B = prepare_binary(a, b, "pow")
     if isinstance(B, (int, float)) and A.dtype.kind in "iu" and isinstance(B, float):
         A = float_array(A)
-    out = wrap(B ** A)
+    out = wrap(_int_power(lambda: B ** A))
     if state.enabled and a._rg:
         node = RpowBackward((a,))
         node.base = B

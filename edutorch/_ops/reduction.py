@@ -45,6 +45,11 @@ class SumBackward0(Node):
         return (_expand_back(g, self.shape, self.axes, self.keepdim),)
 
 
+class SumBackward1(SumBackward0):
+    """``sum(dim=...)``: PyTorch names the node of a reduction over given dims SumBackward1."""
+    __slots__ = ()
+
+
 def sum(x, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (an int, a tuple, or None for all). Integers and bools sum to int64."""
     axes = _axes(x, dim, "sum")
@@ -55,7 +60,7 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
         A = A.astype(dt.int64.np)
     out = wrap(A.sum(axis=axes, keepdims=keepdim))
     if x._rg and state.enabled:
-        node = SumBackward0((x,))
+        node = (SumBackward0 if dim is None else SumBackward1)((x,))
         node.shape, node.axes, node.keepdim = A.shape, axes, keepdim
         attach(out, node)
     return out
@@ -100,6 +105,11 @@ class MeanBackward0(Node):
         return (_expand_back(g / self.count, self.shape, self.axes, self.keepdim),)
 
 
+class MeanBackward1(MeanBackward0):
+    """``mean(dim=...)`` (PyTorch's name for the node of a reduction over given dims)."""
+    __slots__ = ()
+
+
 def mean(x, dim=None, keepdim=False, *, dtype=None):
     """Arithmetic mean over ``dim``; needs a floating point tensor (or ``dtype=``)."""
     A = x._data
@@ -107,11 +117,11 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
         A = A.astype(dt.to_dtype(dtype).np)
     if A.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
+                           f"floating point or complex dtype. Got: {dt.scalar_type_name(x.dtype)}")
     axes = _axes(x, dim, "mean")
     out = wrap(A.mean(axis=axes, keepdims=keepdim))
     if x._rg and state.enabled:
-        node = MeanBackward0((x,))
+        node = (MeanBackward0 if dim is None else MeanBackward1)((x,))
         node.shape, node.axes, node.keepdim = A.shape, axes, keepdim
         n = 1
         for i, s in enumerate(A.shape):
@@ -197,7 +207,9 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
             n *= s
     d = axes if axes is not None else None
     centered = x - x.mean(dim=d, keepdim=True)
-    return (centered * centered).sum(dim=d, keepdim=keepdim) / max(n - correction, 0)
+    # (``max`` here is this module's reduction, not the builtin: compare by hand)
+    return (centered * centered).sum(dim=d, keepdim=keepdim) / (n - correction
+                                                                 if n > correction else 0)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -225,7 +237,8 @@ class AmaxBackward0(Node):
         out_k = out._data if self.keepdim else out._data.reshape(_kept_shape(shape, self.axes))
         mask = (x._data == out_k)
         count = mask.sum(axis=self.axes, keepdims=True)
-        return (g * wrap(mask.astype(g._data.dtype) / count),)
+        # the int count would promote the weights to float64: keep the gradient's dtype
+        return (g * wrap((mask / count).astype(g._data.dtype, copy=False)),)
 
 
 class AminBackward0(AmaxBackward0):
@@ -359,9 +372,12 @@ def logsumexp(x, dim, keepdim=False):
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
     d = axes if axes is not None else None
-    m = x.detach().amax(dim=d if d is not None else (), keepdim=True)
-    xp = xp_of(m._data)
-    m = wrap(xp.where(xp.isfinite(m._data), m._data, 0))  # all -inf rows: avoid inf - inf
+    xp = xp_of(x._data)
+    if x._data.size:
+        m = x.detach().amax(dim=d if d is not None else (), keepdim=True)
+        m = wrap(xp.where(xp.isfinite(m._data), m._data, 0))  # all -inf rows: avoid inf - inf
+    else:  # no elements (amax would fail): the log of an empty sum is -inf, nothing to shift
+        m = wrap(xp.zeros(_kept_shape(x._data.shape, axes), dtype=x._data.dtype))
     out = (x - m).exp().sum(dim=d, keepdim=True).log() + m
     if not keepdim:
         out = out.reshape(tuple(s for i, s in enumerate(x._data.shape)
@@ -389,7 +405,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
         x = x.to(dt.to_dtype(dtype))
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. "
-                           f"Got {x.dtype.name.capitalize()}")
+                           f"Got {dt.scalar_type_name(x.dtype)}")
     axes = _axes(x, dim, "norm")
     d = axes if axes is not None else None
     if p in ("fro", 2, 2.0):
@@ -413,14 +429,19 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     return (x.abs() ** p).sum(dim=d, keepdim=keepdim) ** (1.0 / p)
 
 
+def _bool_result(x, array):
+    # PyTorch keeps uint8 for all/any of a uint8 tensor (the old mask dtype); bool otherwise
+    return wrap(array.astype(x._data.dtype) if x._data.dtype == dt.uint8.np else array)
+
+
 def all(x, dim=None, keepdim=False):
     axes = _axes(x, dim, "all")
-    return wrap(x._data.astype(bool).all(axis=axes, keepdims=keepdim))
+    return _bool_result(x, x._data.astype(bool).all(axis=axes, keepdims=keepdim))
 
 
 def any(x, dim=None, keepdim=False):
     axes = _axes(x, dim, "any")
-    return wrap(x._data.astype(bool).any(axis=axes, keepdims=keepdim))
+    return _bool_result(x, x._data.astype(bool).any(axis=axes, keepdims=keepdim))
 
 
 def count_nonzero(x, dim=None):

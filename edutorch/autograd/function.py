@@ -201,7 +201,12 @@ class Function(metaclass=FunctionMeta):
             if not isinstance(o, Tensor):
                 wrapped.append(o)
                 continue
-            if any(o is a for a in args):  # returned an input as is: give a fresh alias
+            if any(o is d for d in ctx._dirty):  # modified in place: the input itself is the
+                if prev and o._rg and o.grad_fn is None:  # output, and takes the new grad_fn
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                       "in-place operation (marked dirty by "
+                                       f"{cls.__name__}.forward).")
+            elif any(o is a for a in args):  # returned an input as is: give a fresh alias
                 alias = Tensor._wrap(o._data)
                 alias._vc = o._vc
                 o = alias

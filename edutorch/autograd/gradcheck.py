@@ -40,17 +40,19 @@ def numerical_jacobian(func, inputs, eps=1e-6):
         outs = _outputs(func, inputs)
         jac = [[backend.to_numpy(o._data).astype("float64").reshape(-1).copy()[:, None]
                 .repeat(t._data.size, axis=1) * 0 for t in diff] for o in outs]
+        from ..backend import np as _np
         for j, t in enumerate(diff):
-            flat = t._data.reshape(-1)  # a view: writing into it perturbs t in place
-            for k in range(flat.size):
-                orig = flat[k].item()
-                flat[k] = orig + eps
+            data = t._data  # perturbed in place, element by element (works for any strides)
+            for k in range(data.size):
+                pos = _np.unravel_index(k, data.shape)
+                orig = data[pos].item()
+                data[pos] = orig + eps
                 plus = [backend.to_numpy(o._data).astype("float64").reshape(-1)
                         for o in _outputs(func, inputs)]
-                flat[k] = orig - eps
+                data[pos] = orig - eps
                 minus = [backend.to_numpy(o._data).astype("float64").reshape(-1)
                          for o in _outputs(func, inputs)]
-                flat[k] = orig
+                data[pos] = orig
                 for i in range(len(outs)):
                     jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac
@@ -100,6 +102,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                           f"finite differences will be inaccurate. Use float64.")
     num = numerical_jacobian(func, inputs, eps)
     ana = analytical_jacobian(func, inputs)
+    if len(num) != len(ana):  # never compare fewer outputs than there are
+        raise GradcheckError(f"gradcheck: the function gave {len(num)} tensor outputs under "
+                             f"no_grad but {len(ana)} with grad enabled")
     from ..backend import np as _np
     for i, (nrow, arow) in enumerate(zip(num, ana)):
         for j, (n, a) in enumerate(zip(nrow, arow)):
@@ -128,7 +133,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
 
-    def first_derivative(*args):
+    @grad_mode.enable_grad()  # numerical_jacobian calls it under no_grad: the first
+    def first_derivative(*args):  # derivative must still be computed by autograd
         ins, gos = args[:n_in], args[n_in:]
         diff = _differentiable_inputs(ins)
         os = [o for o in _outputs(func, ins) if o._rg]
