@@ -22,6 +22,7 @@ from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _Handle, run_backward
 
 _new = object.__new__
+_ndarray = backend.ndarray
 
 
 class Size(tuple):
@@ -68,7 +69,7 @@ class Tensor:
     def _wrap(cls, data) -> "Tensor":
         """A new tensor around a backend array (no copy). The fast path of every op."""
         t = _new(Tensor)
-        if type(data) is not backend.ndarray and not backend.is_gpu_array(data):
+        if type(data) is not _ndarray and not backend.is_gpu_array(data):
             data = backend.asarray(data)  # NumPy returns scalars from whole-array reductions
         t._data = data
         t._rg = False

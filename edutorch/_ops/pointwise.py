@@ -62,6 +62,16 @@ class AddBackward0(_Binary):
 
 def add(a, b, *, alpha=1):
     """``a + alpha * b``, broadcasting."""
+    tb = type(b)
+    if (tb is float or tb is int) and alpha == 1 and a._data.dtype.kind == "f":
+        A = a._data  # fast path for tensor + number, as in ``mul``
+        out = wrap(A + A.dtype.type(b))
+        if a._rg and state.enabled:
+            node = AddBackward0((a,))
+            node.other, node.alpha = b, 1
+            node.metas = ((A.shape, A.dtype),)
+            out._rg, out.grad_fn = True, node
+        return out
     if not isinstance(a, Tensor):
         return add(b, a) if alpha == 1 else add(b * alpha, a)
     A, B = prepare_binary(a, b, "add")
@@ -150,6 +160,18 @@ class MulBackward0(_Binary):
 
 def mul(a, b):
     """``a * b``, elementwise, broadcasting."""
+    tb = type(b)
+    if (tb is float or tb is int) and a._data.dtype.kind == "f":
+        # the most common case, a float tensor times a Python number, without the general
+        # promotion machinery: this path is taken millions of times in a training run
+        A = a._data
+        out = wrap(A * A.dtype.type(b))
+        if a._rg and state.enabled:
+            node = MulBackward0((a,))
+            node.other = b
+            node.metas = ((A.shape, A.dtype),)
+            out._rg, out.grad_fn = True, node
+        return out
     if not isinstance(a, Tensor):
         return mul(b, a)
     A, B = prepare_binary(a, b, "mul")
@@ -662,9 +684,10 @@ def sigmoid(x):
     """1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
     overflow for large |x| the way exp(-x) does."""
     A = float_array(x._data)
-    out = xp_of(A).tanh(A * 0.5)
-    out += 1
-    out *= 0.5
+    half = A.dtype.type(0.5)  # NumPy scalars of A's dtype: cheaper than Python numbers
+    out = xp_of(A).tanh(A * half)
+    out += A.dtype.type(1)
+    out *= half
     return _unary(x, out, SigmoidBackward0, save_out=True)
 
 

@@ -21,7 +21,7 @@ The ``ctx`` is that node (``ExpBackward``), so it carries ``saved_tensors`` and
 from __future__ import annotations
 
 from . import grad_mode
-from .graph import Node, _FREED, FREED_MESSAGE, raise_modified
+from .graph import Node, _FREED, FREED_MESSAGE, _sequence, raise_modified
 
 
 class BackwardCFunction(Node):
@@ -37,6 +37,7 @@ class BackwardCFunction(Node):
         self._saved = None
         self._out = None
         self._extras = None
+        self._seq = next(_sequence)
         self._cls = cls
         self.needs_input_grad = tuple(e[0] is not None for e in self.next_functions)
         self._non_diff = set()

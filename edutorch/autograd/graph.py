@@ -16,12 +16,15 @@ differentiated again (second derivatives).
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import weakref
 
 from .. import backend
 from . import grad_mode
 
 _FREED = object()  # marks saved values released after backward
+_sequence = itertools.count()  # creation order of nodes (see topological_order)
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -33,14 +36,14 @@ FREED_MESSAGE = (
 
 class Node:
     """One recorded operation. Subclasses implement ``backward(grad) -> tuple of grads``."""
-    __slots__ = ("next_functions", "_saved", "_versions", "_out", "_extras", "__weakref__")
+    __slots__ = ("next_functions", "_saved", "_versions", "_out", "_extras", "_seq",
+                 "__weakref__")
     n_outputs = 1  # multi-output nodes (split, custom Functions) override this
 
     def __init__(self, inputs=()):
         self.next_functions = tuple(map(edge_of, inputs))
-        self._saved = None
-        self._out = None
-        self._extras = None
+        self._seq = next(_sequence)  # after the inputs' edges: newer than every input node
+        self._saved = self._out = self._extras = None
 
     # -- what the node remembers --------------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
@@ -200,26 +203,23 @@ def raise_modified(t, node, index, expected, current=None, shape=None, dtype=Non
 def topological_order(roots) -> list:
     """Nodes reachable from ``roots``, each before every node it sends gradient to.
 
-    Depth-first search appends a node once all the nodes it points to are appended (post-order);
-    reversed, that is a topological order of the backward pass. The stack holds (node, expanded)
-    pairs instead of recursing, so deep graphs (long RNNs) cannot overflow Python's stack.
+    An op's inputs exist before the op runs, so a node is always created after the nodes it
+    points to: creation order is already a topological order of the graph (PyTorch's engine
+    uses the same "sequence number"). So: find every reachable node (a depth-first search with
+    an explicit stack, safe for very deep graphs), then sort them newest first.
     """
-    order, seen = [], set()
-    stack = [(r, False) for r in roots if r is not None]
+    seen = set()
+    stack = []
+    for r in roots:
+        if r is not None and r not in seen:
+            seen.add(r)
+            stack.append(r)
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for child, _ in node.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is not None and child not in seen:
-                stack.append((child, False))
-    order.reverse()
-    return order
+                seen.add(child)
+                stack.append(child)
+    return sorted(seen, key=_sequence_nr, reverse=True)
 
 
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
@@ -293,7 +293,10 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     if new is not None:
                         grad_inputs = tuple(new)
             if not retain_graph:
-                node._release()
+                if node._saved is not None:
+                    node._saved = _FREED
+                if node._out is not None:
+                    node._out = _FREED
             for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if child is None or g is None:
                     continue
@@ -371,6 +374,9 @@ def _accumulate_leaf(t, g, create_graph, handed_out, hooks=True):
     if t._post_acc_hooks:
         for fn in t._post_acc_hooks:
             fn(t)
+
+
+_sequence_nr = operator.attrgetter("_seq")
 
 
 def _owner(array):
