@@ -71,15 +71,8 @@ class Node:
 
     def saved_output(self):
         from ..tensor import Tensor
-        out = self._out
-        if out is _FREED:
-            raise RuntimeError(FREED_MESSAGE)
-        data, vc, version, nr = out
-        if vc[0] != version:
-            raise_modified(None, self, 0, version, vc[0], shape=data.shape, dtype=data.dtype,
-                           output=True)
-        t = Tensor._wrap(data)
-        t._vc = vc
+        t = Tensor._wrap(self.saved_output_array())
+        _, t._vc, _, nr = self._out
         if grad_mode.state.enabled:
             t._rg = True
             t.grad_fn = self
@@ -96,12 +89,6 @@ class Node:
             raise_modified(None, self, 0, version, vc[0], shape=data.shape, dtype=data.dtype,
                            output=True)
         return data
-
-    def _release(self) -> None:
-        if self._saved is not None:
-            self._saved = _FREED
-        if self._out is not None:
-            self._out = _FREED
 
     # -- the chain rule ----------------------------------------------------------------------
     def apply(self, grads: list) -> tuple:
@@ -292,7 +279,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     new = hook(grad_inputs, tuple(grads))
                     if new is not None:
                         grad_inputs = tuple(new)
-            if not retain_graph:
+            if not retain_graph:  # free what the node saved: nothing needs it any more
                 if node._saved is not None:
                     node._saved = _FREED
                 if node._out is not None:
