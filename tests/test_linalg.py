@@ -38,7 +38,7 @@ def test_matmul_second_derivative(sa, sb):
 
 
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES, ids=str)
-def test_matmul_one_side_constant(torch, sa, sb):
+def test_matmul_one_side_constant(sa, sb):
     a, b = _x(sa, 7), _x(sb, 8)
     check_op(lambda lib, x: x @ lib.tensor(b, dtype=x.dtype), a)
     check_op(lambda lib, y: lib.tensor(a, dtype=y.dtype) @ y, b)
