@@ -11,21 +11,26 @@ strided view of every window (``backend.sliding_windows``) and copies it once in
 array. Its backward is ``fold`` (col2im): every column is added back where its window came from
 (windows overlap, so positions receive several contributions), then the padding is cropped.
 ``fold`` in turn has ``unfold`` as its backward, so both are differentiable to any order, and so
-is everything built from them with Tensor ops: conv, transposed conv (which *is* ``fold`` of a
-matrix product) and pooling.
+is everything built from them with Tensor ops: transposed conv (which *is* ``fold`` of a matrix
+product), grouped conv, average pooling.
 
-Internally the columns have shape (N, C, *kernel, *out): one axis per kernel offset and per output
-position, for any number of spatial dims (1, 2 or 3). The public ``unfold`` shows the (N, C*k, L)
-view PyTorch documents.
+The plain convolution (groups = 1), the hot path of every CNN, is one node of its own,
+``ConvolutionBackward0``: its backward uses the forward's columns and BLAS's faster operand
+order, and with ``create_graph=True`` it switches to the same maths in Tensor ops, so second
+derivatives work everywhere.
+
+Internally the columns are stored "batch last", as (C, *kernel, *out, N), for any number of
+spatial dims (1, 2 or 3); see the comment above ``_to_batch_last`` for why. The public
+``unfold`` returns the (N, C*k, L) layout PyTorch documents.
 """
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Sequence
+import sys
 
 from ... import backend
-from ..._ops.common import Node, Tensor, attach, needs, state, wrap, xp_of
+from ..._ops.common import Node, Tensor, attach, state, wrap, xp_of
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold"]
@@ -95,15 +100,18 @@ def _shape_str(shape) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def _pad_array(A, pads, value=0.0):
-    """``A`` with its last ``len(pads)`` dims padded by (before, after) ``value``s."""
+    """``A`` with its last ``len(pads)`` dims padded by (before, after) ``value``s.
+
+    The result keeps ``A``'s memory order (``full_like(..., shape=)``), so a layout chosen
+    upstream survives the padding.
+    """
     if not any(lo or hi for lo, hi in pads):
         return A
     xp = xp_of(A)
     n = len(pads)
     lead = A.shape[:A.ndim - n]
     shape = lead + tuple(s + lo + hi for s, (lo, hi) in zip(A.shape[A.ndim - n:], pads))
-    # zeros comes from calloc: cheaper than filling when the value is 0
-    out = xp.zeros(shape, A.dtype) if value == 0 else xp.full(shape, value, A.dtype)
+    out = xp.full_like(A, value, shape=shape)
     inner = tuple(slice(lo, lo + s) for s, (lo, _) in zip(A.shape[A.ndim - n:], pads))
     out[(Ellipsis,) + inner] = A
     return out
@@ -115,69 +123,138 @@ def _out_sizes(sizes, kernel, dilation, pads, stride) -> tuple:
                  for s, k, d, (lo, hi), st in zip(sizes, kernel, dilation, pads, stride))
 
 
-def _windows(P, kernel, dilation, stride):
-    """Read-only view (N, C, *out, *kernel) of every window of the padded array ``P``.
+def _windows(P, kernel, dilation, stride, axis0: int):
+    """Read-only view of every window of ``P`` over the spatial axes ``axis0 .. axis0+n-1``.
 
-    ``sliding_windows`` gives every window of the dilated span at stride 1; slicing with the
-    stride (over positions) and the dilation (inside a window) keeps the ones we want. No copy.
+    The window-position axes stay where the spatial axes were and the kernel axes are appended
+    at the end. ``sliding_windows`` gives every window of the dilated span at stride 1; slicing
+    with the stride (over positions) and the dilation (inside a window) keeps the ones we want.
+    No copy.
     """
     n = len(kernel)
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    V = backend.sliding_windows(P, span, tuple(range(P.ndim - n, P.ndim)))
+    V = backend.sliding_windows(P, span, tuple(range(axis0, axis0 + n)))
     if any(s != 1 for s in stride) or any(d != 1 for d in dilation):
-        V = V[(Ellipsis,) + tuple(slice(None, None, s) for s in stride)
-              + tuple(slice(None, None, d) for d in dilation)]
+        tail = P.ndim - axis0 - n
+        V = V[(slice(None),) * axis0 + tuple(slice(None, None, s) for s in stride)
+              + (slice(None),) * tail + tuple(slice(None, None, d) for d in dilation)]
     return V
 
 
-def _im2col_array(A, kernel, dilation, pads, stride, value=0.0):
-    """Contiguous columns (N, C, *kernel, *out) of ``A`` (N, C, *spatial): one copy."""
+# Reusable scratch arrays. The columns are the biggest arrays a CNN step allocates (k_h*k_w
+# times its input); a recurrent layer's saved gates come next. Allocated afresh every step,
+# their memory goes back to the operating system when freed, and every page of the next one is
+# faulted in again on first write, which can cost more than the arithmetic (measured: a quarter
+# of a LeNet-5 step on a virtual machine). So these ops keep their last few big arrays and
+# write into one that nothing references any more (its reference count says so: an array saved
+# for a backward that has not run yet, or held by the user, stays untouched). NumPy only: CuPy
+# has its own memory pool.
+_KEEP = 16                     # arrays kept, at most
+_BUDGET = 128 << 20            # bytes kept, at most
+_MIN_BYTES = 128 << 10         # smaller arrays come from the heap without page faults
+_MAX_BYTES = 32 << 20          # larger ones: the arithmetic dwarfs the page faults
+_kept: list = []
+
+
+def _scratch(shape, dtype, xp):
+    """An uninitialised array of ``shape``, reusing a kept one when one is free."""
+    if xp is not backend.module_for("cpu"):
+        return xp.empty(shape, dtype)
+    n = math.prod(shape)
+    if not _MIN_BYTES <= n * xp.dtype(dtype).itemsize <= _MAX_BYTES:
+        return xp.empty(shape, dtype)
+    spare = None
+    for i in range(len(_kept)):
+        # 2 references: the list's and getrefcount's own argument; a view in use adds one
+        if sys.getrefcount(_kept[i]) == 2:
+            if _kept[i].size == n and _kept[i].dtype == dtype:
+                return _kept[i].reshape(shape)
+            spare = i
+    fresh = xp.empty(n, dtype)
+    total = sum(a.nbytes for a in _kept)
+    if len(_kept) < _KEEP and total + fresh.nbytes <= _BUDGET:
+        _kept.append(fresh)
+    elif spare is not None and total - _kept[spare].nbytes + fresh.nbytes <= _BUDGET:
+        _kept[spare] = fresh  # replace a free array of another size
+    return fresh.reshape(shape)
+
+
+# Column layout. The columns of an (N, C, *S) input are stored as one contiguous
+# (C, *kernel, *out, N) array: "batch last", a (C*k, L*N) matrix. Then
+#   - the convolution is ONE matrix product of that matrix with the (O, C*k) weight, with no
+#     per-image loop, and the weight gradient needs no sum over images;
+#   - copying windows in and adding columns back (col2im) move runs of out_w*N contiguous
+#     numbers, not runs of out_w: NumPy's per-row overhead stays small.
+# The layers after a convolution keep the memory order of its output (NumPy's elementwise ops
+# and copy(order="K") do), which matters: an operation on two arrays whose axes are laid out
+# differently runs several times slower than on two alike.
+
+def _to_batch_last(A):
+    """(N, C, *S) -> (C, *S, N) view."""
+    return A.transpose(tuple(range(1, A.ndim)) + (0,))
+
+
+def _from_batch_last(A):
+    """(C, *S, N) -> (N, C, *S) view."""
+    return A.transpose((A.ndim - 1,) + tuple(range(A.ndim - 1)))
+
+
+def _im2col_array(A, kernel, dilation, pads, stride):
+    """Contiguous columns (C, *kernel, *out, N) of ``A`` (N, C, *spatial), zero padded."""
     xp = xp_of(A)
     n = len(kernel)
-    V = _windows(_pad_array(A, pads, value), kernel, dilation, stride)
-    lead = V.ndim - 2 * n
-    order = tuple(range(lead)) + tuple(range(lead + n, lead + 2 * n)) + \
-        tuple(range(lead, lead + n))
-    return xp.ascontiguousarray(V.transpose(order))
+    At = _to_batch_last(A)
+    if any(lo or hi for lo, hi in pads):
+        P = xp.zeros((At.shape[0],) + tuple(s + lo + hi for s, (lo, hi) in
+                                            zip(At.shape[1:1 + n], pads)) + (At.shape[-1],),
+                     A.dtype)
+        P[(slice(None),) + tuple(slice(lo, lo + s) for s, (lo, _) in
+                                 zip(At.shape[1:1 + n], pads))] = At
+    else:
+        P = xp.ascontiguousarray(At)  # free when A already is batch-last in memory
+    V = _windows(P, kernel, dilation, stride, 1)  # (C, *out, N, *kernel)
+    order = (0,) + tuple(range(n + 2, 2 * n + 2)) + tuple(range(1, n + 2))
+    cols = V.transpose(order)
+    out = _scratch(cols.shape, A.dtype, xp)
+    out[...] = cols  # the one copy
+    return out
 
 
 def _col2im_array(cols, sizes, kernel, dilation, pads, stride):
     """The adjoint of ``_im2col_array``: add every column back into its window, crop padding.
 
-    ``cols`` is (N, C, *kernel, *out); the result is (N, C, *sizes).
+    ``cols`` is (C, *kernel, *out, N); the result is an (N, C, *sizes) view of a batch-last
+    array.
     """
     xp = xp_of(cols)
     n = len(kernel)
-    lead_shape = cols.shape[:cols.ndim - 2 * n]
-    outs = cols.shape[cols.ndim - n:]
+    C, N = cols.shape[0], cols.shape[-1]
+    outs = cols.shape[1 + n:1 + 2 * n]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
+    every = slice(None)
     if all(d == 1 and st >= k for k, d, st in zip(kernel, dilation, stride)):
         # Windows do not overlap (pooling's usual case): view the canvas as
-        # (..., out, stride, ...) blocks and write every column into its block in one go.
+        # (C, out_1, stride_1, ..., N) blocks and write every column into its block in one go.
         canvas_sizes = tuple(max(p, o * st) for p, o, st in zip(padded, outs, stride))
-        canvas = xp.zeros(lead_shape + canvas_sizes, cols.dtype)
-        blocks = canvas[(Ellipsis,) + tuple(slice(0, o * st) for o, st in zip(outs, stride))]
-        blocks = blocks.reshape(lead_shape + tuple(v for o, st in zip(outs, stride)
-                                                   for v in (o, st)))
-        lead = len(lead_shape)
-        # cols axes (lead, k1..kn, o1..on) -> (lead, o1, k1, o2, k2, ...)
-        order = tuple(range(lead)) + tuple(a for i in range(n)
-                                           for a in (lead + n + i, lead + i))
-        key = (Ellipsis,) + tuple(sl for k in kernel for sl in (slice(None), slice(0, k)))
+        canvas = xp.zeros((C,) + canvas_sizes + (N,), cols.dtype)
+        blocks = canvas[(every,) + tuple(slice(0, o * st) for o, st in zip(outs, stride))]
+        blocks = blocks.reshape((C,) + tuple(v for o, st in zip(outs, stride) for v in (o, st))
+                                + (N,))
+        # cols axes (C, k1..kn, o1..on, N) -> (C, o1, k1, o2, k2, ..., N)
+        order = (0,) + tuple(a for i in range(n) for a in (1 + n + i, 1 + i)) + (2 * n + 1,)
+        key = (every,) + tuple(sl for k in kernel for sl in (every, slice(0, k)))
         blocks[key] = cols.transpose(order)
     else:
         # Overlapping windows: one strided add per kernel offset (k_h*k_w of them), each over
-        # all images, channels and positions at once.
-        canvas = xp.zeros(lead_shape + padded, cols.dtype)
+        # all channels, positions and images at once.
+        canvas = xp.zeros((C,) + padded + (N,), cols.dtype)
         for offs in itertools.product(*(range(k) for k in kernel)):
-            target = (Ellipsis,) + tuple(slice(i * d, i * d + st * (o - 1) + 1, st)
-                                         for i, d, st, o in zip(offs, dilation, stride, outs))
-            canvas[target] += cols[(Ellipsis,) + offs + (slice(None),) * n]
-    crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))
-    out = canvas[(Ellipsis,) + crop]
-    if out.shape != canvas.shape:
-        out = xp.ascontiguousarray(out)
-    return out
+            target = (every,) + tuple(slice(i * d, i * d + st * (o - 1) + 1, st)
+                                      for i, d, st, o in zip(offs, dilation, stride, outs))
+            canvas[target] += cols[(every,) + offs]
+    if canvas.shape[1:1 + n] != tuple(sizes):
+        canvas = canvas[(every,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))]
+    return _from_batch_last(canvas)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +262,7 @@ def _col2im_array(cols, sizes, kernel, dilation, pads, stride):
 # ---------------------------------------------------------------------------------------------
 
 class Im2ColBackward0(Node):
-    """Backward of unfold: fold the column gradients back onto the input (col2im)."""
+    """Backward of im2col: fold the column gradients back onto the input (col2im)."""
     __slots__ = ("geom",)
 
     def backward(self, g):
@@ -202,7 +279,7 @@ class Col2ImBackward0(Node):
 
 
 def _im2col(x: Tensor, kernel, dilation, pads, stride) -> Tensor:
-    """Columns (N, C, *kernel, *out) of ``x`` (N, C, *spatial), zero padded by ``pads``."""
+    """Columns (C, *kernel, *out, N) of ``x`` (N, C, *spatial), zero padded by ``pads``."""
     out = wrap(_im2col_array(x._data, kernel, dilation, pads, stride))
     if state.enabled and x._rg:
         node = Im2ColBackward0((x,))
@@ -212,7 +289,7 @@ def _im2col(x: Tensor, kernel, dilation, pads, stride) -> Tensor:
 
 
 def _col2im(cols: Tensor, sizes, kernel, dilation, pads, stride) -> Tensor:
-    """Sum of columns (N, C, *kernel, *out) back into an (N, C, *sizes) tensor."""
+    """Sum of columns (C, *kernel, *out, N) back into an (N, C, *sizes) tensor."""
     out = wrap(_col2im_array(cols._data, sizes, kernel, dilation, pads, stride))
     if state.enabled and cols._rg:
         node = Col2ImBackward0((cols,))
@@ -249,9 +326,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
                            f"kernel_size={list(k)}, dilation={list(d)}, padding={list(p)}, "
                            f"calculated shape of the array of sliding blocks as {list(outs)}, "
                            f"but its components must be at least one.")
-    cols = _im2col(x, k, d, pads, s)
+    cols = _im2col(x, k, d, pads, s)  # (C, kh, kw, oh, ow, N)
     N, C = x.shape[:2]
-    cols = cols.reshape(N, C * k[0] * k[1], outs[0] * outs[1])
+    cols = cols.permute(5, 0, 1, 2, 3, 4).reshape(N, C * k[0] * k[1], outs[0] * outs[1])
     return cols if batched else cols.squeeze(0)
 
 
@@ -290,7 +367,8 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"sliding blocks {outs[0]} * {outs[1]} = {outs[0] * outs[1]}, but got "
                            f"input.size(2)={L}.")
     C = CK // (k[0] * k[1])
-    out = _col2im(cols.reshape(N, C, k[0], k[1], outs[0], outs[1]), size, k, d, pads, s)
+    cols = cols.reshape(N, C, k[0], k[1], outs[0], outs[1]).permute(1, 2, 3, 4, 5, 0)
+    out = _col2im(cols, size, k, d, pads, s)
     return out if batched else out.squeeze(0)
 
 
@@ -360,17 +438,99 @@ def _conv(op, n, input, weight, bias, stride, padding, dilation, groups):
     outs = _out_sizes(sizes, kernel, dilation, pads, stride)
     L = math.prod(outs)
     K = Cg * math.prod(kernel)
-    # cols (N, C, *k, *out) viewed as (N, G, Cg*k, L); weight as (G, Og, Cg*k):
-    # one (broadcast, batched) matrix product gives (N, G, Og, L).
-    cols = _im2col(x, kernel, dilation, pads, stride)
     if groups == 1:
-        out = weight.reshape(O, K).matmul(cols.reshape(N, K, L))
+        out = _convolution(x, weight, bias, kernel, dilation, pads, stride)
     else:
-        out = weight.reshape(groups, O // groups, K).matmul(cols.reshape(N, groups, K, L))
-    out = out.reshape((N, O) + outs)
-    if bias is not None:
-        out = out + bias.reshape((O,) + (1,) * n)
+        # cols (C, *k, *out, N) viewed per group as (G, Cg*k, L*N); one batched matrix product
+        # with the weight (G, Og, Cg*k), composed of Tensor ops
+        cols = _im2col(x, kernel, dilation, pads, stride)
+        out = cols.reshape(groups, K, L * N).mT.matmul(weight.reshape(groups, O // groups, K).mT)
+        out = out.permute(1, 0, 2).reshape(L * N, O)  # (L*N, G, Og) -> (L*N, O)
+        if bias is not None:
+            out = out + bias
+        out = out.reshape(outs + (N, O)).permute((n, n + 1) + tuple(range(n)))
     return out if batched else out.squeeze(0)
+
+
+class ConvolutionBackward0(Node):
+    """Backward of a convolution (groups = 1), out^T = cols^T weight^T + bias:
+
+        d weight = (cols @ g)^T,   d bias = sum of g over positions and images,
+        d x = col2im(weight^T g)   (the column gradients folded back onto the input)
+
+    with g the output's gradient laid out as (L*N, O). The columns of the forward are kept (one
+    copy of the windows), not recomputed.
+    """
+    __slots__ = ("geom", "cols")
+
+    def backward(self, g):
+        x, weight = self.saved_tensors
+        sizes, kernel, dilation, pads, stride = self.geom
+        n = len(kernel)
+        O, K = weight.shape[0], math.prod(weight.shape[1:])
+        has_bias = len(self.next_functions) > 2
+        # (N, O, *out) -> (*out, N, O) -> (L*N, O): the layout the forward produced, so usually
+        # no copy
+        order = tuple(range(2, n + 2)) + (0, 1)
+        if state.enabled:  # create_graph=True: the same maths with Tensor ops
+            return self._differentiable(g.permute(order).reshape(-1, O), x, weight, has_bias)
+        G = g._data.transpose(order).reshape(-1, O)
+        xp = xp_of(G)
+        W = weight._data.reshape(O, K)
+        gx = gw = gb = None
+        if self.next_functions[0][0] is not None:
+            # (K, L*N) = weight^T (K, O) @ g^T (O, L*N): contiguous columns for col2im
+            dcols = (W.T @ G.T).reshape((weight.shape[1],) + kernel + self.cols.shape[1 + n:])
+            gx = wrap(_col2im_array(dcols, sizes, kernel, dilation, pads, stride))
+        if self.next_functions[1][0] is not None:
+            # (cols @ g)^T: BLAS is twice as fast this way round than g^T @ cols^T
+            gw = wrap(xp.ascontiguousarray((self.cols.reshape(K, -1) @ G).T)
+                      .reshape(weight.shape))
+        if has_bias and self.next_functions[2][0] is not None:
+            # a matrix-vector product: NumPy's sum over axis 0 of a tall (L*N, O) array is slow
+            gb = wrap(xp.ones(G.shape[0], G.dtype) @ G)
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+    def _differentiable(self, g2, x, weight, has_bias):
+        sizes, kernel, dilation, pads, stride = self.geom
+        O, K = weight.shape[0], math.prod(weight.shape[1:])
+        cols = _im2col(x, kernel, dilation, pads, stride)
+        gx = gw = gb = None
+        if self.next_functions[0][0] is not None:
+            dcols = g2.matmul(weight.reshape(O, K)).mT.reshape(cols.shape)
+            gx = _col2im(dcols, sizes, kernel, dilation, pads, stride)
+        if self.next_functions[1][0] is not None:
+            gw = cols.reshape(K, -1).matmul(g2).mT.reshape(weight.shape)
+        if has_bias and self.next_functions[2][0] is not None:
+            gb = g2.sum(0)
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def _convolution(x, weight, bias, kernel, dilation, pads, stride):
+    """groups=1 convolution of x (N, C, *S): im2col, then ONE matrix product.
+
+    The columns (C*k, L*N) (batch last, see above) give out^T = cols^T @ weight^T, an
+    (L*N, O) = (*out, N, O) array, which is the (N, O, *out) result with its axes moved (a
+    view, no copy; the layers after it keep that memory order). BLAS is faster on these skinny
+    products when the long side makes the rows of the result.
+    """
+    n = len(kernel)
+    A = x._data
+    cols = _im2col_array(A, kernel, dilation, pads, stride)
+    O, K = weight.shape[0], math.prod(weight.shape[1:])
+    N, outs = A.shape[0], cols.shape[1 + n:1 + 2 * n]
+    out = cols.reshape(K, -1).T @ weight._data.reshape(O, K).T  # (L*N, O), a fresh array
+    if bias is not None:
+        out += bias._data  # in place: no second array
+    result = wrap(out.reshape(outs + (N, O)).transpose((n, n + 1) + tuple(range(n))))
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    if state.enabled and any(t._rg for t in inputs):
+        node = ConvolutionBackward0(inputs)
+        node.geom = (A.shape[2:], kernel, dilation, pads, stride)
+        node.cols = cols
+        node.save_for_backward(x, weight)
+        attach(result, node)
+    return result
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
@@ -450,11 +610,13 @@ def _conv_transpose(op, n, input, weight, bias, stride, padding, output_padding,
     Cg = C // groups
     # The transposed convolution is the adjoint of conv's input gradient: columns
     # weight^T @ x (one product), then fold every column onto its window of the output.
+    # x as (C, L*N) (batch last, as the columns are): one copy unless already laid out so
+    xt = x.permute(tuple(range(1, n + 2)) + (0,))
     if groups == 1:
-        cols = weight.reshape(C, K).mT.matmul(x.reshape(N, C, L))
+        cols = weight.reshape(C, K).mT.matmul(xt.reshape(C, L * N))
     else:
-        cols = weight.reshape(groups, Cg, K).mT.matmul(x.reshape(N, groups, Cg, L))
-    cols = cols.reshape((N, O) + kernel + ins)
+        cols = weight.reshape(groups, Cg, K).mT.matmul(xt.reshape(groups, Cg, L * N))
+    cols = cols.reshape((O,) + kernel + ins + (N,))
     out = _col2im(cols, sizes, kernel, dilation, tuple((p, p) for p in pad), stride)
     if bias is not None:
         out = out + bias.reshape((O,) + (1,) * n)

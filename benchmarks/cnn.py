@@ -1,0 +1,195 @@
+"""One training step of LeNet-5 on a batch of 64 1x28x28 images, float32, edutorch vs PyTorch.
+
+conv 1->6 5x5, ReLU, max-pool 2, conv 6->16 5x5, ReLU, max-pool 2, Linear 256->120->84->10,
+softmax cross-entropy, SGD (lr 0.01). Both libraries start from the same weights and data; the
+first losses must agree. Goal: edutorch within 2x of PyTorch.
+
+Every measurement runs in a fresh process, so that one library's worker threads (PyTorch's
+OpenMP pool spins after each parallel region, so does OpenBLAS's) never compete with the
+other's, and so that the peak resident set size of 20 steps
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``) belongs to one library alone. The parent
+process imports neither library (Linux keeps ru_maxrss across fork/exec: a heavy parent would
+leak its own peak into the children's). The kinds run in turn, for a few rounds; the printed
+time is the median over rounds of each process's median over 20 steps after warm-up. Each
+library runs as it comes (NumPy's BLAS and PyTorch with their own thread counts) and again on
+one thread (``OPENBLAS_NUM_THREADS=1``; ``torch.set_num_threads(1)``): on a small, shared
+machine idle worker threads that spin can cost more than they bring.
+
+    python -m benchmarks.cnn
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from benchmarks._harness import print_table
+
+BATCH = 64
+LR = 0.01
+STEPS = 20
+ROUNDS = 3
+# edutorch1 / torch1: one thread (NumPy's BLAS, PyTorch's intra-op pool)
+KINDS = ("edutorch", "edutorch1", "torch", "torch1")
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def median_step_time(step, warmup: int = 3, repeat: int = STEPS) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def rss_mib() -> float:
+    """Peak resident set size of this process so far, in MiB."""
+    import resource
+    # ru_maxrss is in KiB on Linux (bytes on macOS)
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def child(kind: str, step_factory) -> None:
+    """In a fresh process: build the step for ``kind``, time it, print a JSON line."""
+    if kind.startswith("edutorch"):
+        import edutorch as lib
+        threads = None
+    else:
+        import torch as lib
+        if kind == "torch1":
+            lib.set_num_threads(1)
+        threads = lib.get_num_threads()
+    step = step_factory(lib)
+    setup = rss_mib()  # libraries imported, model and data built, no step run yet
+    losses = [step() for _ in range(3)]
+    t = median_step_time(step)
+    print(json.dumps({"losses": losses, "time": t, "rss_setup": setup, "rss_peak": rss_mib(),
+                      "threads": threads}))
+
+
+def run_children(module: str, kinds=KINDS, rounds: int = ROUNDS) -> dict:
+    """Run ``python -m module --child kind`` for every kind, ``rounds`` times, in turn.
+
+    Returns kind -> {"time": median over rounds, plus the first round's other fields}.
+    """
+    results = {}
+    for r in range(rounds):
+        for kind in kinds:
+            env = dict(os.environ, **ONE_THREAD) if kind == "edutorch1" else None
+            proc = subprocess.run([sys.executable, "-m", module, "--child", kind],
+                                  capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                if kind.startswith("torch") and "No module named 'torch'" in proc.stderr:
+                    continue  # PyTorch not installed: edutorch alone
+                raise RuntimeError(f"{module} --child {kind} failed:\n{proc.stderr}")
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            entry = results.setdefault(kind, dict(out, times=[]))
+            entry["times"].append(out["time"])
+    for entry in results.values():
+        entry["time"] = statistics.median(entry["times"])
+    return results
+
+
+def report(title: str, results: dict, goal: float = 2.0) -> None:
+    """Check the losses agree, then print times, ratios and peak memory."""
+    import numpy as np
+    ref = results["edutorch"]["losses"]
+    for kind, entry in results.items():
+        assert np.allclose(entry["losses"], ref, rtol=1e-4), \
+            f"{kind} computes different losses: {entry['losses']} vs {ref}"
+    names = {"edutorch": "edutorch", "edutorch1": "edutorch (BLAS 1 thread)",
+             "torch": "pytorch", "torch1": "pytorch (1 thread)"}
+    if "torch" in results:
+        names["torch"] = f"pytorch ({results['torch']['threads']} threads)"
+    rows = [(names[k], results[k]["time"]) for k in KINDS if k in results]
+    print_table(title, rows, "edutorch")
+    for mine, theirs in (("edutorch", "torch"), ("edutorch1", "torch1")):
+        if mine in results and theirs in results:
+            ratio = results[mine]["time"] / results[theirs]["time"]
+            print(f"{names[mine]} / {names[theirs]}: {ratio:.2f}x (goal: within {goal:g}x)")
+    print(f"\npeak RSS (MiB), each library alone in a fresh process, {STEPS + 6} steps "
+          f"(3 loss checks, 3 warm-up, {STEPS} timed):")
+    print(f"{'library':<26}{'after set-up':>14}{'peak':>10}{'peak - set-up':>16}")
+    for k in KINDS:
+        if k in results:
+            a, b = results[k]["rss_setup"], results[k]["rss_peak"]
+            print(f"{names[k]:<26}{a:>14.1f}{b:>10.1f}{b - a:>16.1f}")
+
+
+def make_data(seed: int = 0):
+    """Images, labels, and LeNet-5's weights as NumPy arrays (PyTorch's default init ranges)."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, BATCH)
+    shapes = {"0": (6, 1, 5, 5), "3": (16, 6, 5, 5), "7": (120, 256), "9": (84, 120),
+              "11": (10, 84)}
+    weights = {}
+    for name, shape in shapes.items():
+        bound = 1 / np.sqrt(np.prod(shape[1:]))
+        weights[name + ".weight"] = rng.uniform(-bound, bound, shape).astype(np.float32)
+        weights[name + ".bias"] = rng.uniform(-bound, bound, shape[0]).astype(np.float32)
+    return x, y, weights
+
+
+def lenet(nn):
+    """LeNet-5 from a library's ``nn`` (the same code builds both models)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+def _sgd(lib, model):
+    optim = getattr(lib, "optim", None)
+    if optim is not None and hasattr(optim, "SGD"):
+        return optim.SGD(model.parameters(), lr=LR)
+    return None
+
+
+def step_factory(lib, x, y, weights):
+    """A function running one training step of LeNet-5 in ``lib`` (edutorch or torch)."""
+    model = lenet(lib.nn)
+    model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+    opt = _sgd(lib, model)
+    xt, yt = lib.tensor(x), lib.tensor(y)
+    F = lib.nn.functional
+
+    def step():
+        if opt is not None:
+            opt.zero_grad()
+        else:
+            for p in model.parameters():
+                p.grad = None
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        if opt is not None:
+            opt.step()
+        else:  # plain SGD by hand, when no optimizer is available
+            with lib.no_grad():
+                for p in model.parameters():
+                    p.sub_(p.grad * LR)
+        return loss.item()
+    return step
+
+
+def main() -> None:
+    results = run_children("benchmarks.cnn")
+    report(f"cnn: LeNet-5, batch {BATCH} of 1x28x28, one SGD step (float32), median of "
+           f"{STEPS} steps, {ROUNDS} rounds", results)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        x, y, weights = make_data()
+        child(sys.argv[2], lambda lib: step_factory(lib, x, y, weights))
+    else:
+        main()
