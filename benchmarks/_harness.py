@@ -33,8 +33,8 @@ def print_table(title: str, rows: list[tuple[str, float]], reference: str) -> No
     """Rows of (name, seconds); ratios are relative to the row named ``reference``."""
     ref = dict(rows).get(reference)
     print(f"\n{title}")
-    print(f"{'implementation':<34}{'time / step':>14}{'ratio to ' + reference:>24}")
+    print(f"{'implementation':<34}{'time / step':>14}  {'ratio to ' + reference}")
     for name, sec in rows:
         ratio = f"{sec / ref:.2f}x" if ref else "-"
         unit = f"{sec * 1e3:.3f} ms" if sec >= 1e-3 else f"{sec * 1e6:.1f} us"
-        print(f"{name:<34}{unit:>14}{ratio:>24}")
+        print(f"{name:<34}{unit:>14}  {ratio:>8}")

@@ -38,13 +38,15 @@ class AddmmBackward0(Node):
     One node instead of transpose + matmul + add: the weight's gradient comes out as one
     fresh (out, in) array, ready to be stored in ``weight.grad`` without a copy.
     """
-    __slots__ = ()
+    __slots__ = ("x_shape",)
 
     def backward(self, g):
         x, w = self.saved_tensors
+        x_shape = self.x_shape
         gx = gw = gb = None
         if needs(self, 0):
-            gx = g.matmul(w)
+            gx = g.reshape(-1, g.shape[-1]).matmul(w).reshape(x_shape) if g.dim() > 2 \
+                else g.matmul(w)
         if needs(self, 1) or (len(self.next_functions) > 2 and needs(self, 2)):
             g2 = g.reshape(-1, g.shape[-1]) if g.dim() != 2 else g
             if needs(self, 1):
@@ -66,12 +68,18 @@ def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     if b is not None and b._data.shape != (w._data.shape[0],):
         raise RuntimeError(f"linear: bias must have shape [{w._data.shape[0]}] "
                            f"(out_features), got {list(b._data.shape)}")
-    A = x._data @ w._data.T
+    X = x._data
+    if X.ndim > 2:  # (*, in) -> (N, in): one big matrix product instead of a batch of small ones
+        X = X.reshape(-1, X.shape[-1])
+    A = X @ w._data.T
+    if x._data.ndim > 2:
+        A = A.reshape(x._data.shape[:-1] + (A.shape[-1],))
     if b is not None:
         A += b._data  # the product is a fresh array: add the bias into it
     out = wrap(A)
     if state.enabled and any(t._rg for t in inputs):
         node = AddmmBackward0(inputs)
+        node.x_shape = x._data.shape
         node.save_for_backward(x if w._rg else None, w if x._rg else None)
         attach(out, node)
     return out
