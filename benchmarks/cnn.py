@@ -19,108 +19,12 @@ machine idle worker threads that spin can cost more than they bring.
 """
 from __future__ import annotations
 
-import json
-import os
-import statistics
-import subprocess
 import sys
-import time
 
-from benchmarks._harness import print_table
+from benchmarks._harness import ROUNDS, STEPS, child, report, run_children
 
 BATCH = 64
 LR = 0.01
-STEPS = 20
-ROUNDS = 3
-# edutorch1 / torch1: one thread (NumPy's BLAS, PyTorch's intra-op pool)
-KINDS = ("edutorch", "edutorch1", "torch", "torch1")
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def median_step_time(step, warmup: int = 3, repeat: int = STEPS) -> float:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def rss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB."""
-    import resource
-    # ru_maxrss is in KiB on Linux (bytes on macOS)
-    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 2 ** 20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-
-def child(kind: str, step_factory) -> None:
-    """In a fresh process: build the step for ``kind``, time it, print a JSON line."""
-    if kind.startswith("edutorch"):
-        import edutorch as lib
-        threads = None
-    else:
-        import torch as lib
-        if kind == "torch1":
-            lib.set_num_threads(1)
-        threads = lib.get_num_threads()
-    step = step_factory(lib)
-    setup = rss_mib()  # libraries imported, model and data built, no step run yet
-    losses = [step() for _ in range(3)]
-    t = median_step_time(step)
-    print(json.dumps({"losses": losses, "time": t, "rss_setup": setup, "rss_peak": rss_mib(),
-                      "threads": threads}))
-
-
-def run_children(module: str, kinds=KINDS, rounds: int = ROUNDS) -> dict:
-    """Run ``python -m module --child kind`` for every kind, ``rounds`` times, in turn.
-
-    Returns kind -> {"time": median over rounds, plus the first round's other fields}.
-    """
-    results = {}
-    for r in range(rounds):
-        for kind in kinds:
-            env = dict(os.environ, **ONE_THREAD) if kind == "edutorch1" else None
-            proc = subprocess.run([sys.executable, "-m", module, "--child", kind],
-                                  capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                if kind.startswith("torch") and "No module named 'torch'" in proc.stderr:
-                    continue  # PyTorch not installed: edutorch alone
-                raise RuntimeError(f"{module} --child {kind} failed:\n{proc.stderr}")
-            out = json.loads(proc.stdout.strip().splitlines()[-1])
-            entry = results.setdefault(kind, dict(out, times=[]))
-            entry["times"].append(out["time"])
-    for entry in results.values():
-        entry["time"] = statistics.median(entry["times"])
-    return results
-
-
-def report(title: str, results: dict, goal: float = 2.0) -> None:
-    """Check the losses agree, then print times, ratios and peak memory."""
-    import numpy as np
-    ref = results["edutorch"]["losses"]
-    for kind, entry in results.items():
-        assert np.allclose(entry["losses"], ref, rtol=1e-4), \
-            f"{kind} computes different losses: {entry['losses']} vs {ref}"
-    names = {"edutorch": "edutorch", "edutorch1": "edutorch (BLAS 1 thread)",
-             "torch": "pytorch", "torch1": "pytorch (1 thread)"}
-    if "torch" in results:
-        names["torch"] = f"pytorch ({results['torch']['threads']} threads)"
-    rows = [(names[k], results[k]["time"]) for k in KINDS if k in results]
-    print_table(title, rows, "edutorch")
-    for mine, theirs in (("edutorch", "torch"), ("edutorch1", "torch1")):
-        if mine in results and theirs in results:
-            ratio = results[mine]["time"] / results[theirs]["time"]
-            print(f"{names[mine]} / {names[theirs]}: {ratio:.2f}x (goal: within {goal:g}x)")
-    print(f"\npeak RSS (MiB), each library alone in a fresh process, {STEPS + 6} steps "
-          f"(3 loss checks, 3 warm-up, {STEPS} timed):")
-    print(f"{'library':<26}{'after set-up':>14}{'peak':>10}{'peak - set-up':>16}")
-    for k in KINDS:
-        if k in results:
-            a, b = results[k]["rss_setup"], results[k]["rss_peak"]
-            print(f"{names[k]:<26}{a:>14.1f}{b:>10.1f}{b - a:>16.1f}")
 
 
 def make_data(seed: int = 0):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks.cnn import ROUNDS, STEPS, child, report, run_children
+from benchmarks._harness import ROUNDS, STEPS, child, report, run_children
 
 SEQ, BATCH, INPUT, HIDDEN, CLASSES = 35, 20, 64, 128, 1000
 LR = 0.01

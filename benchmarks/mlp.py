@@ -1,15 +1,20 @@
 """One training step of a 784-512-256-10 ReLU MLP, softmax cross-entropy, plain SGD, batch 256.
 
 Compared: edutorch; the same maths written by hand in NumPy (forward and backward: the floor
-for any NumPy framework); PyTorch where installed. Goal: edutorch within 1.15x of NumPy.
+for any NumPy framework); PyTorch where installed; side by side in one process. Goal: edutorch
+within 1.15x of NumPy. Then the peak memory of 20 steps, each library in a fresh process
+(goal: no more than PyTorch's).
 
     python -m benchmarks.mlp
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
-from benchmarks._harness import median_time, print_table, try_import_torch
+from benchmarks._harness import (child, median_time, print_table, report_memory, run_children,
+                                 try_import_torch)
 
 SIZES = (784, 512, 256, 10)
 BATCH = 256
@@ -104,6 +109,9 @@ def torch_step_factory(torch, x, y, weights):
 
 
 def main():
+    # memory first: a child's ru_maxrss starts from its parent's, so measure before this
+    # process imports edutorch or PyTorch
+    memory = run_children("benchmarks.mlp", kinds=("edutorch", "torch"), rounds=1)
     x, y, weights = make_data()
     steps = {"numpy (hand-written)": numpy_step_factory(x, y, weights),
              "edutorch": edutorch_step_factory(x, y, weights)}
@@ -122,7 +130,18 @@ def main():
     if torch is not None:
         t = dict(rows)
         print(f"edutorch / pytorch: {t['edutorch'] / t['pytorch']:.2f}x")
+    report_memory("mlp", memory)
+
+
+def step_for(lib):
+    x, y, weights = make_data()
+    if lib.__name__ == "edutorch":
+        return edutorch_step_factory(x, y, weights)
+    return torch_step_factory(lib, x, y, weights)
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(sys.argv[2], step_for)
+    else:
+        main()
