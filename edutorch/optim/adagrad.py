@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .._ops.creation import full_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter
+from .optimizer import Optimizer, implementation_flags, _new_step_counter
 
 
 class Adagrad(Optimizer):
@@ -25,7 +25,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:
@@ -39,6 +40,10 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        flags = implementation_flags("Adagrad", foreach=foreach, differentiable=differentiable,
+                                     fused=fused)
+        del flags["capturable"]  # not one of Adagrad's options in PyTorch
+        defaults.update(flags)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter
+from .optimizer import Optimizer, _new_step_counter, implementation_flags
 
 
 class Adam(Optimizer):
@@ -30,7 +30,9 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -44,6 +46,9 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize,
+                        **implementation_flags(type(self).__name__, foreach=foreach, fused=fused,
+                                               capturable=capturable,
+                                               differentiable=differentiable),
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 

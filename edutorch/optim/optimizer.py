@@ -288,3 +288,20 @@ def _new_step_counter() -> Tensor:
     from .._ops.creation import tensor
     kind = dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32
     return tensor(0.0, dtype=kind)
+
+
+def implementation_flags(name: str, *, foreach=None, fused=None, capturable=False,
+                         differentiable=False) -> dict:
+    """PyTorch's kernel-choice flags, accepted for compatibility and kept in the param groups.
+
+    ``foreach``, ``fused`` and ``capturable`` choose how PyTorch runs the same update (batched
+    kernels, one fused kernel, CUDA-graph safe); edutorch has one implementation, so they change
+    nothing. ``differentiable=True`` would record the update in the autograd graph, which
+    edutorch does not do: it is refused rather than ignored.
+    """
+    if differentiable:
+        raise NotImplementedError(f"{name}: differentiable=True (backpropagating through the "
+                                  f"optimizer step) is not supported by edutorch")
+    return dict(foreach=foreach, capturable=capturable, differentiable=differentiable,
+                fused=fused)
+

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter
+from .optimizer import Optimizer, implementation_flags, _new_step_counter
 
 
 class RMSprop(Optimizer):
@@ -30,7 +30,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+                 centered: bool = False, capturable: bool = False, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -43,6 +44,10 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
+        flags = implementation_flags("RMSprop", foreach=foreach, capturable=capturable,
+                                     differentiable=differentiable)
+        del flags["fused"]  # not one of RMSprop's options in PyTorch
+        defaults.update(flags)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

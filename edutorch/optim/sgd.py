@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..autograd import no_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, implementation_flags
 
 
 class SGD(Optimizer):
@@ -25,7 +25,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -36,6 +37,10 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        flags = implementation_flags("SGD", foreach=foreach, differentiable=differentiable,
+                                     fused=fused)
+        del flags["capturable"]  # not one of SGD's options in PyTorch
+        defaults.update(flags)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

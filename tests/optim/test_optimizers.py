@@ -341,3 +341,19 @@ def test_no_warning_on_a_plain_training_step():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         opt.step()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_kernel_flags_accepted_and_differentiable_refused(name):
+    p = edutorch.zeros(2, requires_grad=True)
+    opt = getattr(edutorch.optim, name)([p], lr=0.1, foreach=True)
+    assert opt.param_groups[0]["foreach"] is True
+    with pytest.raises(NotImplementedError, match="differentiable"):
+        getattr(edutorch.optim, name)([p], lr=0.1, differentiable=True)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_param_group_keys_match_pytorch(torch, name):
+    ours = getattr(edutorch.optim, name)([edutorch.zeros(2, requires_grad=True)], lr=0.1)
+    theirs = getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], lr=0.1)
+    assert set(ours.state_dict()["param_groups"][0]) == set(theirs.state_dict()["param_groups"][0])
