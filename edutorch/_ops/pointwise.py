@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from .. import _dtype as dt
 from .common import (Node, Tensor, attach, fit_grad, float_array, meta, needs, prepare_binary,
-                     state, wrap, xp_of, device_error)
+                     state, wrap, xp_of)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,8 +159,8 @@ def multi_head_attention_forward(
                                      f"{key_padding_mask.dim()}-D tensor instead")
             key_padding_mask = key_padding_mask.unsqueeze(0)
         if attn_mask is not None and attn_mask.dim() == 3:
-            raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                 f"`None` or 2-D but found 3-D tensor instead")
+            raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be "
+                                 "`None` or 2-D but found 3-D tensor instead")
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
     if embed_dim != embed_dim_to_check:

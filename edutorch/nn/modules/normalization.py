@@ -12,6 +12,16 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm", "RMSNorm"]
 
 
+def add_affine_parameters(module: Module, shape, affine: bool, bias: bool, device,
+                          dtype) -> None:
+    """Give a normalisation layer its learned scale ``weight`` and shift ``bias`` of ``shape``
+    (registered as None when switched off, so that ``state_dict`` keys match PyTorch's)."""
+    def new():
+        return Parameter(empty(shape, device=device, dtype=dtype))
+    module.register_parameter("weight", new() if affine else None)
+    module.register_parameter("bias", new() if affine and bias else None)
+
+
 def _as_shape(normalized_shape) -> tuple:
     if isinstance(normalized_shape, int):
         return (normalized_shape,)
@@ -28,15 +38,8 @@ class LayerNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_affine_parameters(self, self.normalized_shape, elementwise_affine, bias, device,
+                              dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -93,15 +96,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        add_affine_parameters(self, num_channels, affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
