@@ -1,31 +1,43 @@
 """``python -m edutorch``: the article's linear regression (x = y = 1..5), fitted by edutorch.
 
-The article's example never creates ``model``; here it does. Until ``edutorch.nn`` lands this
-uses tensors and autograd directly: y = w x + b, mean squared error, plain gradient descent.
+This is the article's code (section 4) with the import lines changed and the one line it
+forgets, ``model = LinearRegression()``, added. It prints the loss every 100 epochs, then the
+learned weight (near 1) and bias (near 0) of y = w x + b.
 """
 from __future__ import annotations
 
 import edutorch as torch
+import edutorch.nn as nn
+import edutorch.optim as optim
+
+
+class LinearRegression(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(1, 1)
+
+    def forward(self, x):
+        return self.linear(x)
 
 
 def main(epochs: int = 1000, lr: float = 0.01) -> tuple[float, float]:
     torch.manual_seed(0)
-    x = torch.tensor([[1.0], [2.0], [3.0], [4.0], [5.0]])
-    y = torch.tensor([[1.0], [2.0], [3.0], [4.0], [5.0]])
-    w = torch.randn(1, 1, requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
+    x_data = torch.tensor([[1.0], [2.0], [3.0], [4.0], [5.0]], dtype=torch.float32)
+    y_data = torch.tensor([[1.0], [2.0], [3.0], [4.0], [5.0]], dtype=torch.float32)
+    model = LinearRegression()  # the line the article leaves out
+    criterion = nn.MSELoss()
+    optimizer = optim.SGD(model.parameters(), lr=lr)
     for epoch in range(epochs):
-        loss = ((x @ w + b - y) ** 2).mean()
+        optimizer.zero_grad()
+        outputs = model(x_data)
+        loss = criterion(outputs, y_data)
         loss.backward()
-        with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
-        w.grad = None
-        b.grad = None
+        optimizer.step()
         if epoch % 100 == 0:
             print(f"Epoch [{epoch + 1}/{epochs}], Loss: {loss.item():.4f}")
-    print(f"learned weight {w.item():.4f} (true 1), bias {b.item():.4f} (true 0)")
-    return w.item(), b.item()
+    w, b = model.linear.weight.item(), model.linear.bias.item()
+    print(f"learned weight {w:.4f} (true 1), bias {b:.4f} (true 0)")
+    return w, b
 
 
 if __name__ == "__main__":
