@@ -210,3 +210,15 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         tensor.copy_(Tensor._wrap(xp.ascontiguousarray(q)).reshape(tensor.shape))
         tensor.mul_(gain)
     return tensor
+
+
+def _default_weight_and_bias_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_ with a = sqrt(5), which
+    works out to U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the weight, and the same range for the
+    bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+

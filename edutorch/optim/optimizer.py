@@ -26,6 +26,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable
 
 from ..autograd import enable_grad
+from ..nn.utils._grad import zero_grads
 from ..tensor import Tensor
 
 
@@ -151,18 +152,7 @@ class Optimizer:
         ``set_to_none=True`` (the default) sets ``p.grad = None``, which frees the memory and
         lets ``step`` skip parameters that got no gradient; ``False`` fills them with zeros.
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient. ``closure`` (optional) re-evaluates the

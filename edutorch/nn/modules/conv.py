@@ -7,7 +7,6 @@ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
 """
 from __future__ import annotations
 
-import math
 
 from ... import _ops
 from ...tensor import Tensor
@@ -91,13 +90,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        # kaiming_uniform with a=sqrt(5) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._default_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         n = self._n

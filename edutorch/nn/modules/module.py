@@ -383,17 +383,8 @@ class Module:
 
         ``set_to_none=True`` (the default) sets ``.grad = None`` instead of filling zeros.
         """
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        from ..utils._grad import zero_grads
+        zero_grads(self.parameters(), set_to_none)
 
     # -- devices and dtypes --------------------------------------------------------------------
     def _apply(self, fn: Callable[[Tensor], Tensor]) -> "Module":
