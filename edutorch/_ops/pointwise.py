@@ -701,8 +701,11 @@ class ReluBackward0(_Unary):
 
 
 def relu(x):
+    """max(x, 0) elementwise (NaN stays NaN)."""
     A = x._data
-    return _unary(x, A * (A > 0) if A.dtype.kind != "b" else A, ReluBackward0, save_out=True)
+    if A.dtype.kind == "b":
+        raise RuntimeError("relu: Boolean inputs not supported for relu")
+    return _unary(x, xp_of(A).maximum(A, A.dtype.type(0)), ReluBackward0, save_out=True)
 
 
 class ReciprocalBackward0(_Unary):
