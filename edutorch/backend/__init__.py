@@ -41,6 +41,17 @@ def _keep_freed_memory() -> None:
 _keep_freed_memory()
 
 
+def _silence_floating_point_warnings() -> None:
+    """log(0) = -inf, 0/0 = nan, exp(1000) = inf: PyTorch returns these silently and so does
+    edutorch. NumPy would print a RuntimeWarning from inside edutorch's ops; this filter drops
+    only warnings raised in edutorch's own modules (a user's NumPy code still warns)."""
+    import warnings
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"edutorch(\.|$)")
+
+
+_silence_floating_point_warnings()
+
+
 def _import_cupy():
     global _cupy
     if _cupy is None:
