@@ -155,3 +155,39 @@ def result_type(*operands) -> dtype:
     if scal >= 0 and (out is None or scal > out.category):
         out = _default_for_category[scal]()
     return out
+
+
+class finfo:
+    """Limits of a floating point dtype (``torch.finfo``): eps, max, min, tiny, resolution."""
+
+    def __init__(self, type: dtype | None = None):
+        d = to_dtype(type) if type is not None else get_default_dtype()
+        if not d.is_floating_point:
+            raise TypeError(f"finfo: expected a floating point dtype, got {d}")
+        info = backend.float_info(d.name)
+        self.dtype = d.name
+        self.bits = d.itemsize * 8
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``): min, max, bits."""
+
+    def __init__(self, type: dtype):
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"iinfo: expected an integer dtype, got {d}")
+        info = backend.int_info(d.name)
+        self.dtype = d.name
+        self.bits = d.itemsize * 8
+        self.min, self.max = int(info.min), int(info.max)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -532,4 +532,46 @@ __all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "
            "transpose", "t", "T", "mT", "movedim", "squeeze", "unsqueeze", "expand", "expand_as",
            "broadcast_to", "repeat", "narrow", "contiguous", "cat", "concat", "concatenate",
            "stack", "hstack", "vstack", "split", "tensor_split", "chunk", "unbind", "flip",
-           "roll", "swapaxes", "view_result"]
+           "roll", "swapaxes", "view_result", "broadcast_shapes", "meshgrid"]
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """The shape that ``shapes`` broadcast to (trailing dims aligned; 1 stretches)."""
+    from ..tensor import Size
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for i, s in enumerate(shapes):
+        for k, n in enumerate(s):
+            j = ndim - len(s) + k
+            if n != 1 and out[j] not in (1, n):
+                raise RuntimeError(f"broadcast_shapes: shape {list(s)} (argument {i}) cannot be "
+                                   f"broadcast: it has size {n} at dimension {k - len(s)} "
+                                   f"where the others have {out[j]}")
+            if n != 1:
+                out[j] = n
+    return Size(out)
+
+
+def meshgrid(*tensors, indexing: str = "ij"):
+    """Coordinate grids from 1-D tensors: with ``indexing='ij'`` output i varies along dim i;
+    ``'xy'`` swaps the first two dims (matplotlib's convention)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"meshgrid: indexing must be 'ij' or 'xy', got '{indexing}'")
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0D or 1D tensors, got {t._data.ndim}D")
+    sizes = [t._data.size for t in tensors]
+    if indexing == "xy" and len(tensors) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, t in enumerate(tensors):
+        axis = i
+        if indexing == "xy" and i < 2 and len(tensors) >= 2:
+            axis = 1 - i
+        shape = [1] * len(tensors)
+        shape[axis] = t._data.size
+        grids.append(t.reshape(shape).expand(sizes))
+    return tuple(grids)

@@ -279,3 +279,11 @@ def qr(array):
     if type(array) is np.ndarray:
         return np.linalg.qr(array)
     return _cupy.linalg.qr(array)
+
+
+def float_info(name: str):
+    return np.finfo(np.dtype(name))
+
+
+def int_info(name: str):
+    return np.iinfo(np.dtype(name if name != "bool" else "uint8"))
