@@ -16,6 +16,11 @@ from .common import (Node, Tensor, attach, fit_grad, float_array, meta, needs, p
 # binary arithmetic
 # ---------------------------------------------------------------------------------------------
 
+# PyTorch lists a Python number operand as an input whose edge is (None, 0): nothing to send
+# its gradient to. Appended to the tensor operand's edge.
+NUMBER_EDGE = ((None, 0),)
+
+
 class _Binary(Node):
     """A binary op's node. With a Python number as ``b``, only ``a`` has an edge and the
     number is kept in ``other``."""
@@ -38,6 +43,8 @@ def _record(out, a, b, cls, save_a=False, save_b=False, save_out=False):
         if not a._rg:
             return out
         node = cls((a,))
+        if cls is not RemainderBackward0:
+            node.next_functions += NUMBER_EDGE
         node.other = b
         node.metas = ((a._data.shape, a._data.dtype),)
         if save_a:
@@ -67,6 +74,7 @@ def add(a, b, *, alpha=1):
         out = wrap(A + A.dtype.type(b))
         if a._rg and state.enabled:
             node = AddBackward0((a,))
+            node.next_functions += NUMBER_EDGE
             node.other, node.alpha = b, 1
             node.metas = ((A.shape, A.dtype),)
             out._rg, out.grad_fn = True, node
@@ -167,6 +175,7 @@ def mul(a, b):
         out = wrap(A * A.dtype.type(b))
         if a._rg and state.enabled:
             node = MulBackward0((a,))
+            node.next_functions += NUMBER_EDGE
             node.other = b
             node.metas = ((A.shape, A.dtype),)
             out._rg, out.grad_fn = True, node
