@@ -58,8 +58,8 @@ class AddBackward0(_Binary):
     __slots__ = ("alpha",)
 
     def backward(self, g):
-        if self.other is not None:
-            return (fit_grad(g, self.metas[0]),)
+        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
+            return (g, None)
         gb = None
         if needs(self, 1):
             gb = fit_grad(g if self.alpha == 1 else g * self.alpha, self.metas[1])
@@ -76,7 +76,6 @@ def add(a, b, *, alpha=1):
             node = AddBackward0((a,))
             node.next_functions += NUMBER_EDGE
             node.other, node.alpha = b, 1
-            node.metas = ((A.shape, A.dtype),)
             out._rg, out.grad_fn = True, node
         return out
     if not isinstance(a, Tensor):
@@ -95,8 +94,8 @@ class SubBackward0(_Binary):
     __slots__ = ("alpha",)
 
     def backward(self, g):
-        if self.other is not None:
-            return (fit_grad(g, self.metas[0]),)
+        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
+            return (g, None)
         gb = fit_grad(-g if self.alpha == 1 else g * -self.alpha, self.metas[1]) \
             if needs(self, 1) else None
         return (fit_grad(g, self.metas[0]) if needs(self, 0) else None, gb)
@@ -153,7 +152,7 @@ class MulBackward0(_Binary):
 
     def backward(self, g):
         if self.other is not None:
-            return (fit_grad(g * self.other, self.metas[0]),)
+            return (g * self.other, None)
         a, b = self.saved_tensors
         if not state.enabled and g._data.dtype == self.metas[0][1] == self.metas[1][1]:
             G = g._data  # first derivative only: skip the Tensor bookkeeping
@@ -177,7 +176,6 @@ def mul(a, b):
             node = MulBackward0((a,))
             node.next_functions += NUMBER_EDGE
             node.other = b
-            node.metas = ((A.shape, A.dtype),)
             out._rg, out.grad_fn = True, node
         return out
     if not isinstance(a, Tensor):
@@ -195,7 +193,7 @@ class DivBackward0(_Binary):
 
     def backward(self, g):
         if self.other is not None:
-            return (fit_grad(g / self.other, self.metas[0]),)
+            return (g / self.other, None)
         a, b = self.saved_tensors
         ga = fit_grad(g / b, self.metas[0]) if needs(self, 0) else None
         gb = fit_grad(-g * a / (b * b), self.metas[1]) if needs(self, 1) else None
@@ -260,8 +258,8 @@ class RemainderBackward0(_Binary):
     __slots__ = ()
 
     def backward(self, g):
-        if self.other is not None:
-            return (fit_grad(g, self.metas[0]),)
+        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
+            return (g, None)
         a, b = self.saved_tensors
         ga = fit_grad(g, self.metas[0]) if needs(self, 0) else None
         gb = fit_grad(-g * (a / b).floor(), self.metas[1]) if needs(self, 1) else None
