@@ -236,7 +236,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             targets.setdefault(edge_of(t), []).append(i)
         target_nodes = {fn for fn, _ in targets}
         needed = set()
-        for node in reversed(order):  # post-order: a node's successors are decided first
+        for node in reversed(order):  # oldest first: the nodes it sends to are decided first
             if node in target_nodes or any(c in needed for c, _ in node.next_functions):
                 needed.add(node)
         order = [n for n in order if n in needed]
@@ -287,6 +287,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if child is None or g is None:
                     continue
+                # _add_grad, written out: this line runs once per edge of the graph
                 buf = buffers.get(child)
                 if buf is None:
                     buf = buffers[child] = [None] * child.n_outputs
@@ -306,6 +307,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
 
 
 def _add_grad(buffers, node, nr, g):
+    """Sum gradient ``g`` into output ``nr`` of ``node``'s buffer (one slot per output)."""
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node.n_outputs
