@@ -511,7 +511,7 @@ def _unary(x, array_out, cls, save_in=False, save_out=False):
             node.save_for_backward(x)
         if save_out:
             node.save_output(out)
-        attach(out, node)
+        out._rg, out.grad_fn = True, node
     return out
 
 

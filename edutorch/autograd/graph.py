@@ -39,6 +39,12 @@ class Node:
     __slots__ = ("next_functions", "_saved", "_versions", "_out", "_extras", "_seq",
                  "__weakref__")
     n_outputs = 1  # multi-output nodes (split, custom Functions) override this
+    _direct = True  # the engine may call backward(grad) itself (see __init_subclass__)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # nodes that override apply (several outputs, custom Functions) must go through it
+        cls._direct = cls.apply is Node.apply
 
     def __init__(self, inputs=()):
         self.next_functions = tuple(map(edge_of, inputs))
@@ -273,7 +279,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             elif type(node) is AccumulateGrad:
                 _accumulate_leaf(node.variable, grads[0], create_graph, handed_out)
                 continue
-            grad_inputs = node.apply(grads)
+            grad_inputs = node.backward(grads[0]) if node._direct else node.apply(grads)
             if extras is not None and "hooks" in extras:
                 for hook in extras["hooks"]:
                     new = hook(grad_inputs, tuple(grads))
