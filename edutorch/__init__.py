@@ -62,6 +62,38 @@ def relu_(x):
 
 from ._ops.pointwise import round  # noqa: E402,F811 - PyTorch's name shadows the builtin
 
+
+def _tensor_first(fn):
+    """``edutorch.exp([1, 2])`` should say what is wrong, as PyTorch does, not fail deep inside
+    with an AttributeError. The try costs nothing until something goes wrong."""
+    import functools
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AttributeError:
+            if args and not isinstance(args[0], Tensor):
+                raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be "
+                                f"Tensor, not {type(args[0]).__name__}") from None
+            raise
+    return op
+
+
+def _guard_functions() -> None:
+    from ._ops import activation, linalg, pointwise, reduction, shape
+    takes_other_first = {"cat", "concat", "concatenate", "stack", "hstack", "vstack", "einsum",
+                         "meshgrid", "broadcast_shapes", "where", "view_result"}
+    for module in (pointwise, reduction, shape, linalg, activation):
+        for name in module.__all__:
+            obj = globals().get(name)
+            if callable(obj) and not isinstance(obj, type) and name not in takes_other_first \
+                    and getattr(obj, "__module__", "").startswith("edutorch._ops"):
+                globals()[name] = _tensor_first(obj)
+
+
+_guard_functions()
+
 # The layers above the core, importable as attributes like PyTorch's (``torch.nn.Linear``).
 from . import nn, optim, utils  # noqa: E402,F401
 import edutorch.utils.data  # noqa: E402,F401

@@ -137,3 +137,11 @@ def test_cuda_module_without_a_gpu():
     assert edutorch.cuda.device_count() == 0
     with pytest.raises(RuntimeError, match="no CUDA device"):
         edutorch.cuda.current_device()
+
+
+@pytest.mark.parametrize("call", [lambda: edutorch.exp([1.0, 2.0]), lambda: edutorch.sum(3),
+                                  lambda: edutorch.softmax([1.0], 0),
+                                  lambda: edutorch.reshape((1, 2), (2,))])
+def test_function_with_a_non_tensor_names_the_op(call):
+    with pytest.raises(TypeError, match=r"\(\): argument 'input' .*must be Tensor"):
+        call()
