@@ -40,10 +40,8 @@ class Adagrad(Optimizer):
             raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
-        flags = implementation_flags("Adagrad", foreach=foreach, differentiable=differentiable,
-                                     fused=fused)
-        del flags["capturable"]  # not one of Adagrad's options in PyTorch
-        defaults.update(flags)
+        defaults.update(implementation_flags("Adagrad", foreach=foreach,
+                                             differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

@@ -280,8 +280,7 @@ def _new_step_counter() -> Tensor:
     return tensor(0.0, dtype=kind)
 
 
-def implementation_flags(name: str, *, foreach=None, fused=None, capturable=False,
-                         differentiable=False) -> dict:
+def implementation_flags(name: str, **flags) -> dict:
     """PyTorch's kernel-choice flags, accepted for compatibility and kept in the param groups.
 
     ``foreach``, ``fused`` and ``capturable`` choose how PyTorch runs the same update (batched
@@ -289,9 +288,8 @@ def implementation_flags(name: str, *, foreach=None, fused=None, capturable=Fals
     nothing. ``differentiable=True`` would record the update in the autograd graph, which
     edutorch does not do: it is refused rather than ignored.
     """
-    if differentiable:
+    if flags.get("differentiable"):
         raise NotImplementedError(f"{name}: differentiable=True (backpropagating through the "
                                   f"optimizer step) is not supported by edutorch")
-    return dict(foreach=foreach, capturable=capturable, differentiable=differentiable,
-                fused=fused)
+    return flags
 

@@ -44,10 +44,8 @@ class RMSprop(Optimizer):
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
-        flags = implementation_flags("RMSprop", foreach=foreach, capturable=capturable,
-                                     differentiable=differentiable)
-        del flags["fused"]  # not one of RMSprop's options in PyTorch
-        defaults.update(flags)
+        defaults.update(implementation_flags("RMSprop", foreach=foreach, capturable=capturable,
+                                             differentiable=differentiable))
         super().__init__(params, defaults)
 
     def step(self, closure=None):

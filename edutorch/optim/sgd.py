@@ -37,10 +37,8 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-        flags = implementation_flags("SGD", foreach=foreach, differentiable=differentiable,
-                                     fused=fused)
-        del flags["capturable"]  # not one of SGD's options in PyTorch
-        defaults.update(flags)
+        defaults.update(implementation_flags("SGD", foreach=foreach,
+                                             differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
 
     def step(self, closure=None):
