@@ -298,6 +298,17 @@ def _col2im(cols: Tensor, sizes, kernel, dilation, pads, stride) -> Tensor:
     return out
 
 
+def _window_args(kernel_size, dilation, padding, stride, op: str) -> tuple:
+    """unfold/fold's window arguments as 2-tuples (kernel, dilation, stride must be > 0)."""
+    k = _tuple(kernel_size, 2, "kernel_size", op)
+    d = _tuple(dilation, 2, "dilation", op)
+    p = _tuple(padding, 2, "padding", op)
+    s = _tuple(stride, 2, "stride", op)
+    for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
+        _positive(v, name, op)
+    return k, d, p, s
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """im2col: every (zero padded) ``kernel_size`` window of ``input`` as a column.
 
@@ -311,12 +322,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{op}: Input Error: Only 3D or 4D input Tensors are supported "
                            f"(got {input.dim()}D)")
-    k = _tuple(kernel_size, 2, "kernel_size", op)
-    d = _tuple(dilation, 2, "dilation", op)
-    p = _tuple(padding, 2, "padding", op)
-    s = _tuple(stride, 2, "stride", op)
-    for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
-        _positive(v, name, op)
+    k, d, p, s = _window_args(kernel_size, dilation, padding, stride, op)
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
     pads = tuple((v, v) for v in p)
@@ -345,12 +351,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         raise RuntimeError(f"{op}: Input Error: Only unbatched (2D) or batched (3D) input "
                            f"Tensors are supported (got {input.dim()}D)")
     size = _tuple(output_size, 2, "output_size", op)
-    k = _tuple(kernel_size, 2, "kernel_size", op)
-    d = _tuple(dilation, 2, "dilation", op)
-    p = _tuple(padding, 2, "padding", op)
-    s = _tuple(stride, 2, "stride", op)
-    for name, v in (("kernel_size", k), ("dilation", d), ("stride", s)):
-        _positive(v, name, op)
+    k, d, p, s = _window_args(kernel_size, dilation, padding, stride, op)
     batched = input.dim() == 3
     cols = input if batched else input.unsqueeze(0)
     N, CK, L = cols.shape

@@ -256,20 +256,26 @@ class ModuleDict(Module):
 
     def update(self, modules) -> None:
         """Add from a mapping, or from an iterable of (key, module) pairs."""
-        if isinstance(modules, (Mapping, ModuleDict)):
-            pairs = modules.items()
-        elif isinstance(modules, Iterable):
-            pairs = []
-            for j, item in enumerate(modules):
-                if not isinstance(item, (tuple, list)) or len(item) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} should be a "
-                                     f"(key, module) pair")
-                pairs.append(item)
-        else:
-            raise TypeError(f"ModuleDict.update should be called with an iterable of key/value "
-                            f"pairs, but got {type(modules).__name__}")
-        for key, module in pairs:
+        for key, module in _update_pairs(modules, ModuleDict, "module"):
             self[key] = module
+
+
+def _update_pairs(items, own_type, what: str) -> list:
+    """The (key, value) pairs of a ``ModuleDict``/``ParameterDict.update`` argument: a mapping,
+    or an iterable of 2-item pairs (checked)."""
+    name = own_type.__name__
+    if isinstance(items, (Mapping, own_type)):
+        return list(items.items())
+    if not isinstance(items, Iterable):
+        raise TypeError(f"{name}.update should be called with an iterable of key/value pairs, "
+                        f"but got {type(items).__name__}")
+    pairs = []
+    for j, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise ValueError(f"{name} update sequence element #{j} should be a (key, {what}) "
+                             f"pair")
+        pairs.append(item)
+    return pairs
 
 
 def _param_summary(p: Tensor) -> str:
@@ -390,19 +396,7 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters) -> None:
-        if isinstance(parameters, (Mapping, ParameterDict)):
-            pairs = list(parameters.items())
-        elif isinstance(parameters, Iterable):
-            pairs = []
-            for j, item in enumerate(parameters):
-                if not isinstance(item, (tuple, list)) or len(item) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} should be a "
-                                     f"(key, parameter) pair")
-                pairs.append(item)
-        else:
-            raise TypeError(f"ParametersDict.update should be called with an iterable of "
-                            f"key/value pairs, but got {type(parameters).__name__}")
-        for k, v in pairs:
+        for k, v in _update_pairs(parameters, ParameterDict, "parameter"):
             self[k] = v
 
     def extra_repr(self) -> str:
