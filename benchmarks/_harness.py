@@ -25,6 +25,25 @@ def median_time(fn, *, warmup: int = 3, repeat: int = 20) -> float:
     return statistics.median(times)
 
 
+def sgd_step(lib, model, x, y, lr: float, logits_shape=None):
+    """One training step of ``model`` on ``(x, y)`` in ``lib`` (edutorch or torch): zero_grad,
+    softmax cross-entropy, backward, plain SGD. Returns a function that runs it and returns the
+    loss. ``logits_shape`` reshapes the model's output first (e.g. sequence x batch rows)."""
+    opt = lib.optim.SGD(model.parameters(), lr=lr)
+    F = lib.nn.functional
+
+    def step():
+        opt.zero_grad()
+        logits = model(x)
+        if logits_shape is not None:
+            logits = logits.reshape(logits_shape)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 def try_import_torch():
     try:
         import torch

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import ROUNDS, STEPS, child, report, run_children
+from benchmarks._harness import ROUNDS, STEPS, child, report, run_children, sgd_step
 
 BATCH = 64
 LR = 0.01
@@ -52,37 +52,11 @@ def lenet(nn):
         nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
-def _sgd(lib, model):
-    optim = getattr(lib, "optim", None)
-    if optim is not None and hasattr(optim, "SGD"):
-        return optim.SGD(model.parameters(), lr=LR)
-    return None
-
-
 def step_factory(lib, x, y, weights):
     """A function running one training step of LeNet-5 in ``lib`` (edutorch or torch)."""
     model = lenet(lib.nn)
     model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
-    opt = _sgd(lib, model)
-    xt, yt = lib.tensor(x), lib.tensor(y)
-    F = lib.nn.functional
-
-    def step():
-        if opt is not None:
-            opt.zero_grad()
-        else:
-            for p in model.parameters():
-                p.grad = None
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        if opt is not None:
-            opt.step()
-        else:  # plain SGD by hand, when no optimizer is available
-            with lib.no_grad():
-                for p in model.parameters():
-                    p.sub_(p.grad * LR)
-        return loss.item()
-    return step
+    return sgd_step(lib, model, lib.tensor(x), lib.tensor(y), LR)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import ROUNDS, STEPS, child, report, run_children
+from benchmarks._harness import ROUNDS, STEPS, child, report, run_children, sgd_step
 
 SEQ, BATCH, INPUT, HIDDEN, CLASSES = 35, 20, 64, 128, 1000
 LR = 0.01
@@ -52,29 +52,8 @@ def step_factory(lib, x, y, weights):
 
     model = Model()
     model.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
-    optim = getattr(lib, "optim", None)
-    opt = optim.SGD(model.parameters(), lr=LR) if optim is not None and \
-        hasattr(optim, "SGD") else None
-    xt, yt = lib.tensor(x), lib.tensor(y).reshape(-1)
-    F = nn.functional
-
-    def step():
-        if opt is not None:
-            opt.zero_grad()
-        else:
-            for p in model.parameters():
-                p.grad = None
-        logits = model(xt)
-        loss = F.cross_entropy(logits.reshape(SEQ * BATCH, CLASSES), yt)
-        loss.backward()
-        if opt is not None:
-            opt.step()
-        else:  # plain SGD by hand, when no optimizer is available
-            with lib.no_grad():
-                for p in model.parameters():
-                    p.sub_(p.grad * LR)
-        return loss.item()
-    return step
+    return sgd_step(lib, model, lib.tensor(x), lib.tensor(y).reshape(-1), LR,
+                    logits_shape=(SEQ * BATCH, CLASSES))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from benchmarks._harness import (child, median_time, print_table, report_memory, run_children,
-                                 try_import_torch)
+                                 sgd_step, try_import_torch)
 
 SIZES = (784, 512, 256, 10)
 BATCH = 256
@@ -64,48 +64,16 @@ def numpy_step_factory(x, y, weights):
     return step
 
 
-def edutorch_step_factory(x, y, weights):
-    import edutorch as torch
-    import edutorch.nn as nn
-    import edutorch.nn.functional as F
-
+def step_factory(lib, x, y, weights):
+    """One SGD step of the MLP in ``lib`` (edutorch or torch), from the given weights."""
+    nn = lib.nn
     layers = []
     for w, b in weights:
         lin = nn.Linear(w.shape[1], w.shape[0])
-        lin.load_state_dict({"weight": torch.tensor(w), "bias": torch.tensor(b)})
+        lin.load_state_dict({"weight": lib.tensor(w), "bias": lib.tensor(b)})
         layers += [lin, nn.ReLU()]
     model = nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = torch.tensor(x), torch.tensor(y)
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
-
-
-def torch_step_factory(torch, x, y, weights):
-    layers = []
-    for w, b in weights:
-        lin = torch.nn.Linear(w.shape[1], w.shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(w))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers += [lin, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return sgd_step(lib, model, lib.tensor(x), lib.tensor(y), LR)
 
 
 def main():
@@ -113,13 +81,14 @@ def main():
     # process imports edutorch or PyTorch
     memory = run_children("benchmarks.mlp", kinds=("edutorch", "torch"), rounds=1)
     x, y, weights = make_data()
+    import edutorch
     steps = {"numpy (hand-written)": numpy_step_factory(x, y, weights),
-             "edutorch": edutorch_step_factory(x, y, weights)}
+             "edutorch": step_factory(edutorch, x, y, weights)}
     # same start, same data: the losses of the first steps must agree
     losses = {k: [f() for _ in range(3)] for k, f in steps.items()}
     torch = try_import_torch()
     if torch is not None:
-        steps["pytorch"] = torch_step_factory(torch, x, y, weights)
+        steps["pytorch"] = step_factory(torch, x, y, weights)
         losses["pytorch"] = [steps["pytorch"]() for _ in range(3)]
     ref = losses["numpy (hand-written)"]
     for k, v in losses.items():
@@ -134,10 +103,7 @@ def main():
 
 
 def step_for(lib):
-    x, y, weights = make_data()
-    if lib.__name__ == "edutorch":
-        return edutorch_step_factory(x, y, weights)
-    return torch_step_factory(lib, x, y, weights)
+    return step_factory(lib, *make_data())
 
 
 if __name__ == "__main__":
