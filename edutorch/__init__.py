@@ -23,7 +23,10 @@ from ._ops.indexing import (gather, scatter, scatter_add, index_select, index_ad
                             take_along_dim)
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.activation import softmax, log_softmax
+from ._ops.registry import FUNCTIONS as _FUNCTIONS
 from . import cuda
+
+globals().update(_FUNCTIONS)  # every registered op: edutorch.exp, edutorch.add, ...
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
@@ -52,15 +55,10 @@ def clamp_(x, min=None, max=None):
     return x.clamp_(min, max)
 
 
-def square(x):
-    return x * x
-
-
 def relu_(x):
     return x.relu_()
 
 
-from ._ops.pointwise import round  # noqa: E402,F811 - PyTorch's name shadows the builtin
 
 
 def _tensor_first(fn):
@@ -72,8 +70,8 @@ def _tensor_first(fn):
     def op(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except AttributeError:
-            if args and not isinstance(args[0], Tensor):
+        except (AttributeError, TypeError):
+            if args and not isinstance(args[0], (Tensor, int, float, bool)):
                 raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be "
                                 f"Tensor, not {type(args[0]).__name__}") from None
             raise
@@ -84,12 +82,13 @@ def _guard_functions() -> None:
     from ._ops import activation, linalg, pointwise, reduction, shape
     takes_other_first = {"cat", "concat", "concatenate", "stack", "hstack", "vstack", "einsum",
                          "meshgrid", "broadcast_shapes", "where", "view_result"}
+    names = set(_FUNCTIONS)
     for module in (pointwise, reduction, shape, linalg, activation):
-        for name in module.__all__:
-            obj = globals().get(name)
-            if callable(obj) and not isinstance(obj, type) and name not in takes_other_first \
-                    and getattr(obj, "__module__", "").startswith("edutorch._ops"):
-                globals()[name] = _tensor_first(obj)
+        names.update(module.__all__)
+    for name in names:
+        obj = globals().get(name)
+        if callable(obj) and not isinstance(obj, type) and name not in takes_other_first:
+            globals()[name] = _tensor_first(obj)
 
 
 _guard_functions()

@@ -152,3 +152,51 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
             raise RuntimeError(f"{op}: dim {list(dim)} appears multiple times in the list of dims")
         return axes
     return (wrap_dim(dim, ndim, op),)
+
+
+def _array_device_error(op: str, *arrays) -> RuntimeError:
+    names = []
+    for a in arrays:
+        kind, index = backend.device_of(a)
+        names.append(kind if index is None else f"{kind}:{index}")
+    return RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
+                        f"least two devices ({', '.join(names)})")
+
+
+def promote(A, B, op: str):
+    """The operands of a binary op, as arrays of PyTorch's promoted dtype.
+
+    ``A`` is an array; ``B`` an array or a Python number, which stays a number: the backends
+    treat numbers as "weak", so ``float32 array * 2.5`` stays float32, as in PyTorch. Checks
+    devices and broadcasting, with errors that name the op.
+    """
+    if hasattr(B, "dtype") and hasattr(B, "shape"):
+        if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
+            raise _array_device_error(op, A, B)
+        if A.dtype != B.dtype:
+            d = dt.result_type(_Operand(A), _Operand(B)).np
+            if A.dtype != d:
+                A = A.astype(d)
+            if B.dtype != d:
+                B = B.astype(d)
+        if A.shape != B.shape:
+            check_broadcastable(A.shape, B.shape, op)
+        return A, B
+    B = _as_number(B, op)
+    kind = A.dtype.kind
+    if kind == "f":
+        if type(B) is not bool:
+            B = A.dtype.type(B)  # a scalar of A's own dtype: same result, cheaper per call
+    elif isinstance(B, float):
+        A = A.astype(dt.get_default_dtype().np)
+    elif kind == "b" and not isinstance(B, bool):
+        A = A.astype(dt.int64.np)
+    return A, B
+
+
+class _Operand:
+    """An array seen as a tensor by ``dt.result_type`` (which reads ``_data``)."""
+    __slots__ = ("_data",)
+
+    def __init__(self, array):
+        self._data = array

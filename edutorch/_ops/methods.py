@@ -1,43 +1,15 @@
 """Attach the ops to ``Tensor`` as methods and operators (``x.exp()``, ``x + y``, ``x += y``)."""
 from __future__ import annotations
 
-from . import activation, creation, indexing, inplace, linalg, pointwise, reduction, shape
-
-
-def _number_or_tensor(fn):
-    """An operator returns NotImplemented for operand types it does not know (e.g. a list)."""
-    from .common import Tensor
-    from numbers import Number
-
-    def op(self, other):
-        if not isinstance(other, (Tensor, Number)):
-            return NotImplemented
-        return fn(self, other)
-    op.__name__ = fn.__name__
-    op.__doc__ = fn.__doc__
-    return op
+from . import activation, creation, indexing, inplace, linalg, reduction, registry, shape
+from . import pointwise as pw
 
 
 def attach(T) -> None:
-    pw, red, sh, ix, la = pointwise, reduction, shape, indexing, linalg
-    methods = {
-        # arithmetic
-        "add": pw.add, "sub": pw.sub, "subtract": pw.sub, "mul": pw.mul, "multiply": pw.mul,
-        "div": pw.div, "divide": pw.div, "true_divide": pw.div, "floor_divide": pw.floor_divide,
-        "remainder": pw.remainder, "fmod": pw.remainder, "pow": pw.pow, "maximum": pw.maximum,
-        "minimum": pw.minimum, "neg": pw.neg, "negative": pw.neg, "abs": pw.abs,
-        "exp": pw.exp, "log": pw.log, "log1p": pw.log1p, "log2": pw.log2, "expm1": pw.expm1,
-        "sqrt": pw.sqrt, "rsqrt": pw.rsqrt, "sin": pw.sin, "cos": pw.cos, "tanh": pw.tanh,
-        "sigmoid": pw.sigmoid, "relu": pw.relu, "reciprocal": pw.reciprocal, "sign": pw.sign,
-        "floor": pw.floor, "ceil": pw.ceil, "round": pw.round, "trunc": pw.trunc,
-        "square": pw.square, "clamp": pw.clamp, "clip": pw.clamp, "clamp_min": pw.clamp_min,
-        "clamp_max": pw.clamp_max, "erf": pw.erf, "atan": pw.atan, "lerp": pw.lerp,
-        "addcmul": pw.addcmul, "addcdiv": pw.addcdiv, "clone": pw.clone,
-        "eq": pw.eq, "ne": pw.ne, "lt": pw.lt, "le": pw.le, "gt": pw.gt, "ge": pw.ge,
-        "logical_and": pw.logical_and, "logical_or": pw.logical_or,
-        "logical_xor": pw.logical_xor, "logical_not": pw.logical_not,
-        "bitwise_not": pw.bitwise_not, "equal": pw.equal, "allclose": pw.allclose,
-        "isclose": pw.isclose, "isnan": pw.isnan, "isinf": pw.isinf, "isfinite": pw.isfinite,
+    """Every registered op becomes a Tensor method (``x.exp()``), and each op registered with
+    ``inplace=True`` gets its in-place twin (``x.exp_()``)."""
+    red, sh, ix, la = reduction, shape, indexing, linalg
+    legacy = {
         # reductions
         "sum": red.sum, "sum_to_size": red.sum_to_size, "mean": red.mean, "prod": red.prod,
         "var": red.var, "std": red.std, "max": red.max, "min": red.min, "amax": red.amax,
@@ -63,11 +35,13 @@ def attach(T) -> None:
         "matmul": la.matmul, "mm": la.mm, "bmm": la.bmm, "mv": la.mv, "dot": la.dot,
         "inner": la.inner, "outer": la.outer, "ger": la.outer,
         "softmax": activation.softmax, "log_softmax": activation.log_softmax,
+    }
+    methods = {**registry.METHODS, **legacy}
+    methods.update({
         "where": lambda self, condition, other: pw.where(condition, self, other),
-        # in place
         "copy_": inplace.copy_, "fill_": inplace.fill_, "zero_": inplace.zero_,
         "__getitem__": ix.getitem, "__setitem__": ix.setitem,
-    }
+    })
     for name, fn in methods.items():
         setattr(T, name, fn)
     for name in ("T", "mT"):
@@ -76,47 +50,42 @@ def attach(T) -> None:
     T.H = property(sh.T)
 
     # operators
-    def nt(fn):  # operators call the ops directly: the hot path of every expression
-        return fn
-    T.__add__ = T.__radd__ = nt(pw.add)
-    T.__sub__ = nt(pw.sub)
-    T.__rsub__ = nt(pw.rsub)
-    T.__mul__ = T.__rmul__ = nt(pw.mul)
-    T.__truediv__ = nt(pw.div)
-    T.__rtruediv__ = nt(pw.rdiv)
-    T.__floordiv__ = nt(pw.floor_divide)
-    T.__rfloordiv__ = nt(pw.rfloordiv)
-    T.__mod__ = nt(pw.remainder)
-    T.__rmod__ = nt(pw.rremainder)
-    T.__pow__ = nt(pw.pow)
-    T.__rpow__ = nt(pw.rpow)
+    m = registry.METHODS
+    T.__add__ = T.__radd__ = m["add"]
+    T.__sub__ = m["sub"]
+    T.__rsub__ = pw.rsub
+    T.__mul__ = T.__rmul__ = m["mul"]
+    T.__truediv__ = m["div"]
+    T.__rtruediv__ = pw.rdiv
+    T.__floordiv__ = m["floor_divide"]
+    T.__rfloordiv__ = pw.rfloordiv
+    T.__mod__ = m["remainder"]
+    T.__rmod__ = pw.rremainder
+    T.__pow__ = m["pow"]
+    T.__rpow__ = pw.rpow
     T.__matmul__ = la.matmul
     T.__rmatmul__ = la.rmatmul
-    T.__neg__ = pw.neg
+    T.__neg__ = m["neg"]
     T.__pos__ = lambda self: self
-    T.__abs__ = pw.abs
-    T.__invert__ = lambda self: pw.logical_not(self) if self._data.dtype.kind == "b" \
-        else pw.bitwise_not(self)
-    T.__and__ = T.__rand__ = nt(pw.bitwise_and)
-    T.__or__ = T.__ror__ = nt(pw.bitwise_or)
-    T.__xor__ = T.__rxor__ = nt(pw.bitwise_xor)
-    T.__eq__, T.__ne__ = pw.eq, pw.ne
-    T.__lt__, T.__le__, T.__gt__, T.__ge__ = pw.lt, pw.le, pw.gt, pw.ge
+    T.__abs__ = m["abs"]
+    T.__invert__ = lambda self: m["logical_not"](self) if self._data.dtype.kind == "b" \
+        else m["bitwise_not"](self)
+    T.__and__ = T.__rand__ = pw.bitwise_and
+    T.__or__ = T.__ror__ = pw.bitwise_or
+    T.__xor__ = T.__rxor__ = pw.bitwise_xor
+    T.__eq__, T.__ne__ = m["eq"], m["ne"]
+    T.__lt__, T.__le__, T.__gt__, T.__ge__ = m["lt"], m["le"], m["gt"], m["ge"]
 
     # in-place versions: x.add_(y) and x += y write into x
-    fast = {"add_": (pw.add, "add"), "sub_": (pw.sub, "subtract"),
-            "mul_": (pw.mul, "multiply"), "div_": (pw.div, "true_divide")}
+    fast = {"add_": (m["add"], "add"), "sub_": (m["sub"], "subtract"),
+            "mul_": (m["mul"], "multiply"), "div_": (m["div"], "true_divide")}
     for name, (fn, ufunc) in fast.items():
         setattr(T, name, inplace.make_fast_binary_inplace(fn, ufunc, name))
     T.__iadd__, T.__isub__, T.__imul__, T.__itruediv__ = T.add_, T.sub_, T.mul_, T.div_
-    for base in ("pow", "neg", "abs", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin",
-                 "cos", "tanh", "sigmoid", "relu", "reciprocal", "sign", "floor", "ceil",
-                 "round", "trunc", "square", "clamp", "clamp_min", "clamp_max", "lerp",
-                 "addcmul", "addcdiv", "masked_fill", "remainder", "floor_divide", "maximum",
-                 "minimum", "scatter", "scatter_add", "index_add", "index_put", "tril", "triu",
-                 "erf"):
+    for base in registry.INPLACE + ["masked_fill", "remainder", "floor_divide", "maximum",
+                                    "minimum", "scatter", "scatter_add", "index_add",
+                                    "index_put", "tril", "triu", "pow"]:
         setattr(T, base + "_", inplace.make_inplace(methods[base], base + "_"))
-    T.clip_ = T.clamp_
     T.__ipow__ = T.pow_
     T.__ifloordiv__ = T.floor_divide_
     T.__imod__ = T.remainder_

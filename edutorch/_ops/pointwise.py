@@ -1,104 +1,46 @@
 """Elementwise ops: arithmetic, comparisons, unary maths, and their derivatives.
 
-For a binary op the inputs broadcast; in backward each gradient is summed back to its input's
-shape (``fit_grad``), because an input that was broadcast was used many times.
+Each op is one ``Function``: ``forward`` computes on the tensors' arrays, ``backward`` is its
+derivative, written once (it runs on arrays, or on Tensors under ``create_graph=True``). For a
+binary op the inputs broadcast; ``Function.apply`` sums each gradient back to its input's shape,
+because an input that was broadcast was used many times.
 """
 from __future__ import annotations
 
 import math
 
 from .. import backend
-from .common import (Node, Tensor, attach, fit_grad, float_array, meta, needs, prepare_binary,
-                     state, wrap, xp_of)
-
+from .. import _dtype as dt
+from ..autograd.function import Function
+from .common import Tensor, float_array, promote, xp_of
+from .registry import builtin, op
 
 # ---------------------------------------------------------------------------------------------
 # binary arithmetic
 # ---------------------------------------------------------------------------------------------
 
-# PyTorch lists a Python number operand as an input whose edge is (None, 0): nothing to send
-# its gradient to. Appended to the tensor operand's edge.
-NUMBER_EDGE = ((None, 0),)
+
+@builtin("add")
+class Add(Function):
+    """``a + alpha * b``: the gradient reaches ``a`` as is and ``b`` times ``alpha``."""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        a, b = promote(a, b, "add")
+        ctx.alpha = alpha
+        return a + b if alpha == 1 else a + b * alpha
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha)
 
 
-class _Binary(Node):
-    """A binary op's node. With a Python number as ``b``, only ``a`` has an edge and the
-    number is kept in ``other``."""
-    __slots__ = ("other", "metas")
-
-
-def _record(out, a, b, cls, save_a=False, save_b=False, save_out=False):
-    """Attach a ``cls`` node to ``out`` if autograd should see this op (the common tail)."""
-    if not state.enabled:
-        return out
-    if isinstance(b, Tensor):
-        if not (a._rg or b._rg):
-            return out
-        node = cls((a, b))
-        node.other = None
-        node.metas = ((a._data.shape, a._data.dtype), (b._data.shape, b._data.dtype))
-        if save_a or save_b:
-            node.save_for_backward(a if save_a else None, b if save_b else None)
-    else:
-        if not a._rg:
-            return out
-        node = cls((a,))
-        if cls is not RemainderBackward0:
-            node.next_functions += NUMBER_EDGE
-        node.other = b
-        node.metas = ((a._data.shape, a._data.dtype),)
-        if save_a:
-            node.save_for_backward(a, None)
-    if save_out:
-        node.save_output(out)
-    return attach(out, node)
-
-
-class AddBackward0(_Binary):
-    __slots__ = ("alpha",)
-
-    def backward(self, g):
-        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
-            return (g, None)
-        gb = None
-        if needs(self, 1):
-            gb = fit_grad(g if self.alpha == 1 else g * self.alpha, self.metas[1])
-        return (fit_grad(g, self.metas[0]) if needs(self, 0) else None, gb)
-
-
-def add(a, b, *, alpha=1):
-    """``a + alpha * b``, broadcasting."""
-    tb = type(b)
-    if (tb is float or tb is int) and alpha == 1 and a._data.dtype.kind == "f":
-        A = a._data  # fast path for tensor + number, as in ``mul``
-        out = wrap(A + A.dtype.type(b))
-        if a._rg and state.enabled:
-            node = AddBackward0((a,))
-            node.next_functions += NUMBER_EDGE
-            node.other, node.alpha = b, 1
-            out._rg, out.grad_fn = True, node
-        return out
-    if not isinstance(a, Tensor):
-        return add(b, a) if alpha == 1 else add(b * alpha, a)
-    A, B = prepare_binary(a, b, "add")
-    if alpha != 1:
-        B = B * alpha
-    out = wrap(A + B)
-    if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        out = _record(out, a, b, AddBackward0)
-        out.grad_fn.alpha = alpha
-    return out
-
-
-class SubBackward0(_Binary):
-    __slots__ = ("alpha",)
-
-    def backward(self, g):
-        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
-            return (g, None)
-        gb = fit_grad(-g if self.alpha == 1 else g * -self.alpha, self.metas[1]) \
-            if needs(self, 1) else None
-        return (fit_grad(g, self.metas[0]) if needs(self, 0) else None, gb)
+@op("add")
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``, broadcasting."""
+    if not isinstance(input, Tensor):
+        return Add.apply(other, input) if alpha == 1 else Add.apply(other * alpha, input)
+    return Add.apply(input, other, alpha=alpha)
 
 
 def _refuse_bool_sub(a, b) -> None:
@@ -115,206 +57,235 @@ def _refuse_bool_sub(a, b) -> None:
                            "`logical_not()` operator instead.")
 
 
-def sub(a, b, *, alpha=1):
+@builtin("sub")
+class Sub(Function):
     """``a - alpha * b``."""
-    _refuse_bool_sub(a, b)
-    A, B = prepare_binary(a, b, "sub")
-    if alpha != 1:
-        B = B * alpha
-    out = wrap(A - B)
-    if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        out = _record(out, a, b, SubBackward0)
-        out.grad_fn.alpha = alpha
-    return out
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        a, b = promote(a, b, "sub")
+        ctx.alpha = alpha
+        return a - b if alpha == 1 else a - b * alpha
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha)
 
 
-class RsubBackward1(Node):
-    __slots__ = ("metas",)
-
-    def backward(self, g):
-        return (fit_grad(-g, self.metas[0]),)
-
-
-def rsub(a, b):
-    """``b - a`` for a Python number ``b``."""
-    _refuse_bool_sub(b, a)
-    A, B = prepare_binary(a, b, "rsub")
-    out = wrap(B - A)
-    if state.enabled and a._rg:
-        node = RsubBackward1((a,))
-        node.metas = (meta(a),)
-        attach(out, node)
-    return out
+@op("sub", aliases=("subtract",))
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``."""
+    _refuse_bool_sub(input, other)
+    return Sub.apply(input, other, alpha=alpha)
 
 
-class MulBackward0(_Binary):
-    __slots__ = ()
+@builtin("rsub", backward_name="RsubBackward1")
+class Rsub(Function):
+    """``other - a`` for a number ``other`` (``2 - x``)."""
 
-    def backward(self, g):
-        if self.other is not None:
-            return (g * self.other, None)
-        a, b = self.saved_tensors
-        if not state.enabled and g._data.dtype == self.metas[0][1] == self.metas[1][1]:
-            G = g._data  # first derivative only: skip the Tensor bookkeeping
-            ga = fit_grad(wrap(G * b._data), self.metas[0]) if needs(self, 0) else None
-            gb = fit_grad(wrap(G * a._data), self.metas[1]) if needs(self, 1) else None
-            return ga, gb
-        ga = fit_grad(g * b, self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(g * a, self.metas[1]) if needs(self, 1) else None
-        return ga, gb
+    @staticmethod
+    def forward(ctx, a, other):
+        a, b = promote(a, other, "rsub")
+        return b - a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
 
 
-def mul(a, b):
-    """``a * b``, elementwise, broadcasting."""
-    tb = type(b)
-    if (tb is float or tb is int) and a._data.dtype.kind == "f":
-        # the most common case, a float tensor times a Python number, without the general
-        # promotion machinery: this path is taken millions of times in a training run
-        A = a._data
-        out = wrap(A * A.dtype.type(b))
-        if a._rg and state.enabled:
-            node = MulBackward0((a,))
-            node.next_functions += NUMBER_EDGE
-            node.other = b
-            out._rg, out.grad_fn = True, node
-        return out
-    if not isinstance(a, Tensor):
-        return mul(b, a)
-    A, B = prepare_binary(a, b, "mul")
-    out = wrap(A * B)
-    if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        bt = isinstance(b, Tensor)
-        out = _record(out, a, b, MulBackward0, save_a=bt and b._rg, save_b=bt and a._rg)
-    return out
+def rsub(input, other):
+    _refuse_bool_sub(other, input)
+    return Rsub.apply(input, other=other)
 
 
-class DivBackward0(_Binary):
-    __slots__ = ()
+@builtin("mul")
+class Mul(Function):
+    """``a * b``: d/da = b, d/db = a."""
 
-    def backward(self, g):
-        if self.other is not None:
-            return (g / self.other, None)
-        a, b = self.saved_tensors
-        ga = fit_grad(g / b, self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(-g * a / (b * b), self.metas[1]) if needs(self, 1) else None
-        return ga, gb
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        a2, b2 = promote(a, b, "mul")
+        return a2 * b2
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
-def div(a, b, *, rounding_mode=None):
-    """``a / b`` (true division: integers give the default float dtype)."""
+@op("mul", aliases=("multiply",))
+def mul(input, other):
+    """``input * other``, elementwise, broadcasting."""
+    if not isinstance(input, Tensor):
+        return Mul.apply(other, input)
+    return Mul.apply(input, other)
+
+
+@builtin("div")
+class Div(Function):
+    """``a / b``: d/da = 1/b, d/db = -a/b**2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        a2, b2 = promote(a, b, "div")
+        a2 = float_array(a2)  # int / int: the default float dtype, as in PyTorch
+        if hasattr(b2, "astype"):
+            b2 = float_array(b2)
+        return a2 / b2
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+
+
+@op("div", aliases=("divide", "true_divide"))
+def div(input, other, *, rounding_mode=None):
+    """``input / other`` (true division: integers give the default float dtype); with
+    ``rounding_mode`` ``"floor"`` or ``"trunc"``, rounded."""
     if rounding_mode == "floor":
-        return floor_divide(a, b)
+        return floor_divide(input, other)
     if rounding_mode == "trunc":
-        q = div(a, b)
-        out = q.trunc() if a.is_floating_point() else q.trunc().to(a.dtype)
-        return out
+        q = Div.apply(input, other)
+        return q.trunc() if input.is_floating_point() else q.trunc().to(input.dtype)
     if rounding_mode is not None:
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
-    A, B = prepare_binary(a, b, "div")
-    A = float_array(A)
-    if isinstance(b, Tensor):
-        B = float_array(B)  # int / int tensors: both float32, or NumPy would give float64
-    out = wrap(A / B)
-    if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        out = _record(out, a, b, DivBackward0, save_a=isinstance(b, Tensor), save_b=True)
-    return out
+    return Div.apply(input, other)
 
 
-class RdivBackward(Node):
-    """d(c / a)/da = -c / a**2 = -out / a."""
-    __slots__ = ("metas",)
+@builtin("rdiv", backward_name="DivBackward0")
+class Rdiv(Function):
+    """``other / a`` for a number ``other``: d/da = -other/a**2 = -out/a."""
 
-    def backward(self, g):
-        (a,) = self.saved_tensors
-        return (fit_grad(-g * self.saved_output() / a, self.metas[0]),)
+    @staticmethod
+    def forward(ctx, a, other):
+        a2, b = promote(a, other, "div")
+        out = b / float_array(a2)
+        ctx.save_for_backward(a, out)
+        return out
 
-
-def rdiv(a, b):
-    """``b / a`` for a Python number ``b``."""
-    A, B = prepare_binary(a, b, "div")
-    out = wrap(B / float_array(A))
-    if state.enabled and a._rg:
-        node = RdivBackward((a,))
-        node.metas = (meta(a),)
-        node.save_for_backward(a)
-        node.save_output(out)
-        attach(out, node)
-    return out
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return -grad * out / a
 
 
-def floor_divide(a, b):
-    """``a // b``: rounds down (like Python); not differentiable (a step function)."""
-    A, B = prepare_binary(a, b, "floor_divide")
-    return wrap(A // B)
+def rdiv(input, other):
+    return Rdiv.apply(input, other=other)
 
 
-def rfloordiv(a, b):
-    A, B = prepare_binary(a, b, "floor_divide")
-    return wrap(B // A)
+@builtin("floor_divide")
+class FloorDivide(Function):
+    """``a // b``, rounding down (Python's convention); a step function: no gradient."""
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote(a, b, "floor_divide")
+        _refuse_integer_zero_division(a, b, "floor_divide")
+        return a // b
 
 
-class RemainderBackward0(_Binary):
-    __slots__ = ()
+def _refuse_integer_zero_division(a, b, name) -> None:
+    """NumPy returns 0 for an integer division by zero (with a warning); PyTorch raises."""
+    if a.dtype.kind in "iub" and (b.dtype.kind in "iub" if hasattr(b, "dtype") else
+                                  not isinstance(b, float)):
+        if bool((b == 0).any() if hasattr(b, "any") else b == 0):
+            raise RuntimeError("ZeroDivisionError")
+    if a.dtype.kind == "b" and (getattr(b, "dtype", None) is None or b.dtype.kind == "b"):
+        raise RuntimeError(f"\"{name}\" not implemented for 'Bool'")
 
-    def backward(self, g):
-        if self.other is not None:  # tensor op number: same shape and dtype as the tensor
-            return (g, None)
-        a, b = self.saved_tensors
-        ga = fit_grad(g, self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(-g * (a / b).floor(), self.metas[1]) if needs(self, 1) else None
+
+@op("floor_divide")
+def floor_divide(input, other):
+    """``input // other``: rounds down (like Python); not differentiable."""
+    return FloorDivide.apply(input, other)
+
+
+def rfloordiv(input, other):
+    """``other // input`` for a number ``other``."""
+    from .creation import full_like
+    return FloorDivide.apply(full_like(input, other, dtype=dt.result_type(input, other)),
+                             input)
+
+
+@builtin("remainder")
+class Remainder(Function):
+    """``a % b`` with the sign of ``b``: d/da = 1, d/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        a2, b2 = promote(a, b, "remainder")
+        _refuse_integer_zero_division(a2, b2, "remainder")
+        return a2 % b2
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * ctx.xp.floor(a / b) if need_b else None)
+
+
+@op("remainder", aliases=("fmod",))
+def remainder(input, other):
+    """``input % other`` with the sign of ``other`` (Python's convention)."""
+    return Remainder.apply(input, other)
+
+
+def rremainder(input, other):
+    """``other % input`` for a number ``other``."""
+    from .creation import full_like
+    return Remainder.apply(full_like(input, other, dtype=dt.result_type(input, other)), input)
+
+
+@builtin("pow")
+class Pow(Function):
+    """``a ** b``. For a number b: d/da = b a**(b-1). For a tensor b also d/db = a**b log(a)
+    (taken as 0 where a == 0 and b >= 0, the limit)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a2, b2 = promote(a, b, "pow")
+        _check_pow(a2, b2, b)
+        out = _int_power(lambda: a2 ** b2)
+        if a2.dtype.kind == "b" and isinstance(b2, bool):
+            out = out.astype(bool)  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            if isinstance(b, (int, float)):
+                ga = grad * 0 if b == 0 else (grad * (a * 2) if b == 2 else
+                                              grad * (a ** (b - 1) * b))
+            else:
+                ga = grad * b * a ** (b - 1)
+        if need_b:
+            xp = ctx.xp
+            gb = grad * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))
         return ga, gb
 
 
-def remainder(a, b):
-    """``a % b`` with the sign of ``b`` (Python's convention)."""
-    A, B = prepare_binary(a, b, "remainder")
-    out = wrap(A % B)
-    if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
-        out = _record(out, a, b, RemainderBackward0, save_a=True, save_b=True)
-    return out
-
-
-def rremainder(a, b):
-    A, B = prepare_binary(a, b, "remainder")
-    if a._rg and state.enabled:
-        raise RuntimeError("remainder: gradient w.r.t. the divisor of number % tensor is not "
-                           "implemented")
-    return wrap(B % A)
-
-
-class PowBackward0(Node):
-    """d(a**e)/da = e * a**(e-1) for a number e."""
-    __slots__ = ("exponent", "metas")
-
-    def backward(self, g):
-        (a,) = self.saved_tensors
-        e = self.exponent
-        if e == 0:
-            return (g * 0,)
-        if e == 2:
-            return (g * (a * 2),)
-        return (g * (a ** (e - 1) * e),)
-
-
-class PowBackward1(_Binary):
-    """a**b for tensors: d/da = b a**(b-1); d/db = a**b log(a) (0 where a == 0 and b >= 0)."""
-    __slots__ = ()
-
-    def backward(self, g):
-        a, b = self.saved_tensors
-        ga = fit_grad(g * b * a ** (b - 1), self.metas[0]) if needs(self, 0) else None
-        gb = None
-        if needs(self, 1):
-            out = self.saved_output()
-            safe = where((a == 0) & (b >= 0), 0.0, out * a.log())
-            gb = fit_grad(g * safe, self.metas[1])
-        return ga, gb
+def _check_pow(A, B, b_orig) -> None:
+    if isinstance(B, int) and not isinstance(B, bool) and B < 0 and A.dtype.kind in "iub":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if A.dtype.kind == "b" and hasattr(B, "dtype") and B.dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool' (two bool tensors)")
 
 
 def _int_power(compute):
-    """Run ``compute``; NumPy refuses integer powers with negative integer exponents (PyTorch
-    gives 0 for |base| > 1): say so, naming the op, instead of NumPy's ValueError."""
+    """Run ``compute``; NumPy refuses integer powers with negative integer exponents: say so,
+    naming the op, instead of NumPy's ValueError."""
     try:
         return compute()
     except ValueError as e:
@@ -323,650 +294,721 @@ def _int_power(compute):
             from None
 
 
-def pow(a, b):
-    """``a ** b`` (a tensor, b a tensor or a number)."""
-    if not isinstance(a, Tensor):
-        return rpow(b, a)
-    A, B = prepare_binary(a, b, "pow")
-    if isinstance(B, int) and B < 0 and A.dtype.kind in "iub":
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if A.dtype.kind == "b" and isinstance(b, Tensor) and B.dtype.kind == "b":
-        raise NotImplementedError("\"pow\" not implemented for 'Bool' (two bool tensors)")
-    res = _int_power(lambda: A ** B)
-    if A.dtype.kind == "b" and isinstance(B, bool):
-        res = res.astype(bool)  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
-    out = wrap(res)
-    if not (state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg))):
+@op("pow")
+def pow(input, exponent):
+    """``input ** exponent`` (a tensor, or a number with a tensor exponent)."""
+    if not isinstance(input, Tensor):
+        return rpow(exponent, input)
+    return Pow.apply(input, exponent)
+
+
+@builtin("rpow", backward_name="PowBackward1")
+class Rpow(Function):
+    """``base ** a`` for a number ``base``: d/da = base**a log(base)."""
+
+    @staticmethod
+    def forward(ctx, a, base):
+        a2, b = promote(a, base, "pow")
+        if a2.dtype.kind in "iu" and isinstance(b, float):
+            a2 = float_array(a2)
+        out = _int_power(lambda: b ** a2)
+        ctx.base = base
+        ctx.save_for_backward(out)
         return out
-    if isinstance(b, Tensor):
-        return _record(out, a, b, PowBackward1, save_a=True, save_b=True, save_out=True)
-    node = PowBackward0((a,))
-    node.exponent = B
-    node.metas = (meta(a),)
-    node.save_for_backward(a)
-    return attach(out, node)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * math.log(ctx.base)
 
 
-class RpowBackward(Node):
-    """d(c**a)/da = c**a * log(c)."""
-    __slots__ = ("base",)
-
-    def backward(self, g):
-        return (g * self.saved_output() * math.log(self.base),)
+def rpow(input, other):
+    return Rpow.apply(input, base=other)
 
 
-def rpow(a, b):
-    """``b ** a`` for a Python number ``b``."""
-    A, B = prepare_binary(a, b, "pow")
-    if isinstance(B, (int, float)) and A.dtype.kind in "iu" and isinstance(B, float):
-        A = float_array(A)
-    out = wrap(_int_power(lambda: B ** A))
-    if state.enabled and a._rg:
-        node = RpowBackward((a,))
-        node.base = B
-        node.save_output(out)
-        attach(out, node)
-    return out
+@builtin("maximum")
+class Maximum(Function):
+    """Elementwise larger of two tensors: the gradient goes to the larger input; ties split it
+    evenly (PyTorch's rule). A NaN wins, and its input gets the gradient."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a2, b2 = promote(a, b, "maximum")
+        ctx.save_for_backward(a2, b2)
+        return xp_of(a2).maximum(a2, b2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        wins = _share_of_winner(a, b, 1, grad)
+        return grad * wins, grad * (1 - wins)
 
 
-class MaximumBackward0(_Binary):
-    """Gradient goes to the larger input; ties split it evenly (PyTorch's rule)."""
-    __slots__ = ("sign",)
+@builtin("minimum")
+class Minimum(Function):
+    """Elementwise smaller of two tensors (gradient as in ``Maximum``)."""
 
-    def backward(self, g):
-        a, b = self.saved_tensors
-        A, B = a._data, b._data
-        if self.sign < 0:
-            A, B = B, A
-        xp = xp_of(A)
-        dtype = g._data.dtype
-        wa = wrap(((A > B) + (A == B) * 0.5).astype(dtype))
-        ga = fit_grad(g * wa, self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(g * (1 - wa), self.metas[1]) if needs(self, 1) else None
-        del xp
-        return ga, gb
+    @staticmethod
+    def forward(ctx, a, b):
+        a2, b2 = promote(a, b, "minimum")
+        ctx.save_for_backward(a2, b2)
+        return xp_of(a2).minimum(a2, b2)
 
-
-def _extreme(a, b, op, sign):
-    if not isinstance(b, Tensor):
-        raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(b).__name__}")
-    A, B = prepare_binary(a, b, op)
-    xp = xp_of(A)
-    out = wrap(xp.maximum(A, B) if sign > 0 else xp.minimum(A, B))
-    if state.enabled and (a._rg or b._rg):
-        out = _record(out, a, b, MaximumBackward0 if sign > 0 else MinimumBackward0,
-                      save_a=True, save_b=True)
-        out.grad_fn.sign = sign
-    return out
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        wins = _share_of_winner(a, b, -1, grad)
+        return grad * wins, grad * (1 - wins)
 
 
-class MinimumBackward0(MaximumBackward0):
-    __slots__ = ()
+def _share_of_winner(a, b, sign, grad):
+    """1 where ``a`` wins (or is NaN), 0.5 on ties, 0 where ``b`` wins: a constant mask."""
+    A, B = (a._data, b._data) if hasattr(a, "_data") else (a, b)
+    if sign < 0:
+        A, B = B, A
+    share = (A > B) + (A == B) * 0.5 + (A != A)
+    dtype = grad._data.dtype if hasattr(grad, "_data") else grad.dtype
+    share = share.astype(dtype)
+    return Tensor._wrap(share) if hasattr(grad, "_data") else share
 
 
-def maximum(a, b):
-    """Elementwise larger of ``a`` and ``b``."""
-    return _extreme(a, b, "maximum", 1)
+def _tensor_other(other, name):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
 
 
-def minimum(a, b):
-    """Elementwise smaller of ``a`` and ``b``."""
-    return _extreme(a, b, "minimum", -1)
+@op("maximum")
+def maximum(input, other):
+    """Elementwise larger of ``input`` and ``other``."""
+    _tensor_other(other, "maximum")
+    return Maximum.apply(input, other)
+
+
+@op("minimum")
+def minimum(input, other):
+    """Elementwise smaller of ``input`` and ``other``."""
+    _tensor_other(other, "minimum")
+    return Minimum.apply(input, other)
 
 
 # ---------------------------------------------------------------------------------------------
 # comparisons and logic (no gradients)
 # ---------------------------------------------------------------------------------------------
 
-def _compare(name, fn):
-    def op(a, b):
-        if not isinstance(b, (Tensor, int, float, bool)) and not hasattr(b, "item"):
+class _Compare(Function):
+    """A comparison: a bool tensor, no gradient."""
+    differentiable = False
+    compute = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        a, b = promote(a, b, cls._op_name)
+        return cls.compute(a, b)
+
+
+def _comparison(name, compute):
+    cls = type(name.capitalize(), (_Compare,), {"compute": staticmethod(compute),
+                                                "__doc__": f"Elementwise ``{name}``."})
+    builtin(name)(cls)
+
+    def fn(input, other):
+        if not isinstance(other, (Tensor, int, float, bool)) and not hasattr(other, "item"):
             return NotImplemented
-        A, B = prepare_binary(a, b, name)
-        return wrap(fn(A, B))
-    op.__name__ = name
-    op.__doc__ = f"Elementwise ``{name}``; a bool tensor."
-    return op
+        return cls.apply(input, other)
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise ``{name}``: a bool tensor."
+    return op(name)(fn)
 
 
-eq = _compare("eq", lambda A, B: A == B)
-ne = _compare("ne", lambda A, B: A != B)
-lt = _compare("lt", lambda A, B: A < B)
-le = _compare("le", lambda A, B: A <= B)
-gt = _compare("gt", lambda A, B: A > B)
-ge = _compare("ge", lambda A, B: A >= B)
+eq = _comparison("eq", lambda a, b: a == b)
+ne = _comparison("ne", lambda a, b: a != b)
+lt = _comparison("lt", lambda a, b: a < b)
+le = _comparison("le", lambda a, b: a <= b)
+gt = _comparison("gt", lambda a, b: a > b)
+ge = _comparison("ge", lambda a, b: a >= b)
 
 
-def _logical(name, fn, bitwise):
-    def op(a, b):
-        A, B = prepare_binary(a, b, name)
-        if bitwise and (A.dtype.kind == "f" or (isinstance(B, float))):
-            raise RuntimeError(f"\"{name}\" not implemented for '{a.dtype.name}'")
+def _logical(name, compute, bitwise):
+    def forward(ctx, a, b):
+        a, b = promote(a, b, name)
+        if bitwise and (a.dtype.kind == "f" or isinstance(b, float)):
+            raise RuntimeError(f"\"{name}\" not implemented for '{dt._by_np[a.dtype].name}'")
         if not bitwise:
-            A, B = A.astype(bool), (B.astype(bool) if hasattr(B, "astype") else bool(B))
-        return wrap(fn(A, B))
-    op.__name__ = name
-    return op
+            a, b = a.astype(bool), (b.astype(bool) if hasattr(b, "astype") else bool(b))
+        return compute(a, b)
+    cls = type("".join(w.capitalize() for w in name.split("_")), (Function,),
+               {"forward": staticmethod(forward), "differentiable": False,
+                "__doc__": f"Elementwise ``{name}``."})
+    builtin(name)(cls)
+
+    def fn(input, other):
+        return cls.apply(input, other)
+    fn.__name__ = name
+    return op(name, function=True, method=not bitwise)(fn)
 
 
-bitwise_and = _logical("bitwise_and", lambda A, B: A & B, True)
-bitwise_or = _logical("bitwise_or", lambda A, B: A | B, True)
-bitwise_xor = _logical("bitwise_xor", lambda A, B: A ^ B, True)
-logical_and = _logical("logical_and", lambda A, B: A & B, False)
-logical_or = _logical("logical_or", lambda A, B: A | B, False)
-logical_xor = _logical("logical_xor", lambda A, B: A ^ B, False)
+bitwise_and = _logical("bitwise_and", lambda a, b: a & b, True)
+bitwise_or = _logical("bitwise_or", lambda a, b: a | b, True)
+bitwise_xor = _logical("bitwise_xor", lambda a, b: a ^ b, True)
+logical_and = _logical("logical_and", lambda a, b: a & b, False)
+logical_or = _logical("logical_or", lambda a, b: a | b, False)
+logical_xor = _logical("logical_xor", lambda a, b: a ^ b, False)
 
 
-def logical_not(a):
-    return wrap(~a._data.astype(bool))
+def _unary_test(name, compute, doc):
+    """A non-differentiable unary op (``isnan``, ``logical_not``, ...)."""
+    def forward(ctx, x):
+        return compute(x)
+    cls = type("".join(w.capitalize() for w in name.split("_")), (Function,),
+               {"forward": staticmethod(forward), "differentiable": False, "__doc__": doc})
+    op(name)(cls)
+    return cls.apply
 
 
-def bitwise_not(a):
-    if a._data.dtype.kind == "f":
-        raise RuntimeError(f"\"bitwise_not\" not implemented for '{a.dtype.name}'")
-    return wrap(~a._data)
+def _bitwise_not(x):
+    if x.dtype.kind == "f":
+        raise RuntimeError(f"\"bitwise_not\" not implemented for '{dt._by_np[x.dtype].name}'")
+    return ~x
 
 
-def equal(a, b) -> bool:
+logical_not = _unary_test("logical_not", lambda x: ~x.astype(bool), "Elementwise not.")
+bitwise_not = _unary_test("bitwise_not", _bitwise_not, "Bitwise not of integers (bools: not).")
+isnan = _unary_test("isnan", lambda x: xp_of(x).isnan(x), "Where the values are NaN.")
+isinf = _unary_test("isinf", lambda x: xp_of(x).isinf(x), "Where the values are +-inf.")
+isfinite = _unary_test("isfinite", lambda x: xp_of(x).isfinite(x), "Where values are finite.")
+
+
+@op("equal")
+def equal(input, other) -> bool:
     """True when both have the same shape and values."""
-    return a._data.shape == b._data.shape and bool((a._data == b._data).all())
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    A, B = prepare_binary(a, b, "allclose")
+@op("allclose")
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    A, B = promote(input._data, other._data if isinstance(other, Tensor) else other, "allclose")
     return bool(xp_of(A).allclose(A, B, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    A, B = prepare_binary(a, b, "isclose")
-    return wrap(xp_of(A).isclose(A, B, rtol=rtol, atol=atol, equal_nan=equal_nan))
+@builtin("isclose")
+class Isclose(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+        a, b = promote(a, b, "isclose")
+        return xp_of(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
-def isnan(a):
-    return wrap(xp_of(a._data).isnan(a._data))
-
-
-def isinf(a):
-    return wrap(xp_of(a._data).isinf(a._data))
-
-
-def isfinite(a):
-    return wrap(xp_of(a._data).isfinite(a._data))
+@op("isclose")
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return Isclose.apply(input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 # ---------------------------------------------------------------------------------------------
-# unary maths
+# unary maths: each forward computes on the array, each backward is one line of maths
 # ---------------------------------------------------------------------------------------------
 
-class _Unary(Node):
-    __slots__ = ()
+@op("neg", aliases=("negative",), inplace=True)
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+@op("abs", inplace=True)
+class Abs(Function):
+    """|x|; d/dx = sign(x) (0 at 0 and at NaN, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("\"abs\" not implemented for 'Bool'")
+        ctx.save_for_backward(x)
+        return xp_of(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xp = ctx.xp
+        return grad * xp.where(x == x, xp.sign(x), 0.0)  # 0 at NaN, as PyTorch
+
+
+@op("exp", inplace=True)
+class Exp(Function):
+    """e**x; d/dx = e**x, the output itself."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp_of(x).exp(float_array(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+@op("log", inplace=True)
+class Log(Function):
+    """Natural log; d/dx = 1/x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).log(float_array(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+@op("log1p", inplace=True)
+class Log1P(Function):
+    """log(1 + x), accurate for small x; d/dx = 1/(1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).log1p(float_array(x))
 
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+@op("log2", inplace=True)
+class Log2(Function):
+    """log base 2; d/dx = 1/(x ln 2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).log2(float_array(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(2.0))
+
+
+@op("expm1", inplace=True)
+class Expm1(Function):
+    """e**x - 1, accurate for small x; d/dx = e**x = out + 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp_of(x).expm1(float_array(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+@op("sqrt", inplace=True)
+class Sqrt(Function):
+    """x**(1/2); d/dx = 1 / (2 sqrt(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp_of(x).sqrt(float_array(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2)
+
+
+@op("rsqrt", inplace=True)
+class Rsqrt(Function):
+    """x**(-1/2); d/dx = -x**(-3/2) / 2 = -out**3 / 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = 1 / xp_of(x).sqrt(float_array(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out * out * out) * -0.5
+
+
+@op("sin", inplace=True)
+class Sin(Function):
+    """d/dx sin x = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).sin(float_array(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ctx.xp.cos(x)
+
+
+@op("cos", inplace=True)
+class Cos(Function):
+    """d/dx cos x = -sin x."""
 
-def _unary(x, array_out, cls, save_in=False, save_out=False):
-    """Wrap ``array_out`` and, if needed, record a ``cls`` node saving the input or the output."""
-    out = wrap(array_out)
-    if x._rg and state.enabled:
-        node = cls((x,))
-        if save_in:
-            node.save_for_backward(x)
-        if save_out:
-            node.save_output(out)
-        out._rg, out.grad_fn = True, node
-    return out
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).cos(float_array(x))
 
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * ctx.xp.sin(x)
+
 
-class NegBackward0(_Unary):
-    __slots__ = ()
+@op("tanh", inplace=True)
+class Tanh(Function):
+    """d/dx tanh x = 1 - tanh(x)**2."""
 
-    def backward(self, g):
-        return (-g,)
+    @staticmethod
+    def forward(ctx, x):
+        out = xp_of(x).tanh(float_array(x))
+        ctx.save_for_backward(out)
+        return out
 
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
 
-def neg(x):
-    if x._data.dtype.kind == "b":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
-    return _unary(x, -x._data, NegBackward0)
 
+@op("sigmoid", inplace=True)
+class Sigmoid(Function):
+    """1 / (1 + e**-x), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
+    overflow for large |x| the way e**-x does. d/dx = out (1 - out)."""
 
-class AbsBackward0(_Unary):
-    __slots__ = ()
+    @staticmethod
+    def forward(ctx, x):
+        x = float_array(x)
+        half = x.dtype.type(0.5)  # a scalar of x's dtype: cheaper than a Python number
+        out = xp_of(x).tanh(x * half)
+        out += x.dtype.type(1)
+        out *= half
+        ctx.save_for_backward(out)
+        return out
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g * x.sign(),)
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
 
 
-def abs(x):
-    return _unary(x, xp_of(x._data).abs(x._data), AbsBackward0, save_in=True)
+@op("relu", inplace=True)
+class Relu(Function):
+    """max(x, 0); the gradient passes where the output is positive (and at NaN, as PyTorch)."""
 
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise RuntimeError("relu: Boolean inputs not supported for relu")
+        out = xp_of(x).maximum(x, x.dtype.type(0))
+        ctx.save_for_backward(out)
+        return out
 
-class ExpBackward0(_Unary):
-    __slots__ = ()
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * ((out > 0) | (out != out))
 
-    def backward(self, g):
-        if not state.enabled:
-            return (wrap(g._data * self.saved_output_array()),)
-        return (g * self.saved_output(),)
 
+@op("reciprocal", inplace=True)
+class Reciprocal(Function):
+    """1/x; d/dx = -1/x**2 = -out**2."""
 
-def exp(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).exp(A), ExpBackward0, save_out=True)
+    @staticmethod
+    def forward(ctx, x):
+        out = 1 / float_array(x)
+        ctx.save_for_backward(out)
+        return out
 
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * out * out
 
-class LogBackward0(_Unary):
-    __slots__ = ()
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g / x,)
+class _Step(Function):
+    """A step function (sign, floor, ...): its derivative is 0 almost everywhere."""
 
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
 
-def log(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).log(A), LogBackward0, save_in=True)
 
+@op("sign", inplace=True)
+class Sign(_Step):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).sign(x)
 
-class Log1PBackward0(_Unary):
-    __slots__ = ()
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g / (x + 1),)
+@op("floor", inplace=True)
+class Floor(_Step):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).floor(x)
 
 
-def log1p(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).log1p(A), Log1PBackward0, save_in=True)
+@op("ceil", inplace=True)
+class Ceil(_Step):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).ceil(x)
 
 
-class Log2Backward0(_Unary):
-    __slots__ = ()
+@op("trunc", inplace=True)
+class Trunc(_Step):
+    @staticmethod
+    def forward(ctx, x):
+        return xp_of(x).trunc(x)
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g / (x * math.log(2.0)),)
 
-
-def log2(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).log2(A), Log2Backward0, save_in=True)
-
-
-class Expm1Backward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        return (g * (self.saved_output() + 1),)
-
-
-def expm1(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).expm1(A), Expm1Backward0, save_out=True)
-
-
-class SqrtBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        return (g / (self.saved_output() * 2),)
-
-
-def sqrt(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).sqrt(A), SqrtBackward0, save_out=True)
-
-
-class RsqrtBackward0(_Unary):
-    """d(x**-1/2)/dx = -1/2 x**-3/2 = -out**3 / 2."""
-    __slots__ = ()
-
-    def backward(self, g):
-        out = self.saved_output()
-        return (g * (out * out * out) * -0.5,)
-
-
-def rsqrt(x):
-    A = float_array(x._data)
-    return _unary(x, 1 / xp_of(A).sqrt(A), RsqrtBackward0, save_out=True)
-
-
-class SinBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g * x.cos(),)
-
-
-def sin(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).sin(A), SinBackward0, save_in=True)
-
-
-class CosBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (-g * x.sin(),)
-
-
-def cos(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).cos(A), CosBackward0, save_in=True)
-
-
-class TanhBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        if not state.enabled:  # no second derivative wanted: one fused array expression
-            y = self.saved_output_array()
-            return (wrap(g._data * (1 - y * y)),)
-        y = self.saved_output()
-        return (g * (1 - y * y),)
-
-
-def tanh(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).tanh(A), TanhBackward0, save_out=True)
-
-
-class SigmoidBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        if not state.enabled:
-            y = self.saved_output_array()
-            return (wrap(g._data * y * (1 - y)),)
-        y = self.saved_output()
-        return (g * y * (1 - y),)
-
-
-def sigmoid(x):
-    """1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
-    overflow for large |x| the way exp(-x) does."""
-    A = float_array(x._data)
-    half = A.dtype.type(0.5)  # NumPy scalars of A's dtype: cheaper than Python numbers
-    out = xp_of(A).tanh(A * half)
-    out += A.dtype.type(1)
-    out *= half
-    return _unary(x, out, SigmoidBackward0, save_out=True)
-
-
-class ReluBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        if not state.enabled:
-            return (wrap(g._data * (self.saved_output_array() > 0)),)
-        y = self.saved_output()
-        return (g * wrap(y._data > 0),)
-
-
-def relu(x):
-    """max(x, 0) elementwise (NaN stays NaN)."""
-    A = x._data
-    if A.dtype.kind == "b":
-        raise RuntimeError("relu: Boolean inputs not supported for relu")
-    return _unary(x, xp_of(A).maximum(A, A.dtype.type(0)), ReluBackward0, save_out=True)
-
-
-class ReciprocalBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        y = self.saved_output()
-        return (-g * y * y,)
-
-
-def reciprocal(x):
-    A = float_array(x._data)
-    return _unary(x, 1 / A, ReciprocalBackward0, save_out=True)
-
-
-class _ZeroGrad(_Unary):
-    """Step functions (sign, floor, ...): derivative 0 almost everywhere."""
-    __slots__ = ()
-
-    def backward(self, g):
-        return (g * 0,)
-
-
-class SignBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class FloorBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class CeilBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class RoundBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class TruncBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-def sign(x):
-    return _unary(x, xp_of(x._data).sign(x._data), SignBackward0)
-
-
-def floor(x):
-    return _unary(x, xp_of(x._data).floor(x._data), FloorBackward0)
-
-
-def ceil(x):
-    return _unary(x, xp_of(x._data).ceil(x._data), CeilBackward0)
-
-
-def trunc(x):
-    return _unary(x, xp_of(x._data).trunc(x._data), TruncBackward0)
-
-
-def round(x, *, decimals: int = 0):
+@builtin("round")
+class Round(_Step):
     """Round half to even, like PyTorch."""
-    return _unary(x, xp_of(x._data).round(x._data, decimals), RoundBackward0)
+
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        return xp_of(x).round(x, decimals)
 
 
-def square(x):
-    return mul(x, x)
+@op("round", inplace=True)
+def round(input, *, decimals: int = 0):
+    """Round half to even (``decimals`` places), like PyTorch."""
+    return Round.apply(input, decimals=decimals)
 
 
-class ClampBackward1(_Unary):
-    """Gradient passes where min <= x <= max."""
-    __slots__ = ("lo", "hi")
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        A = x._data
-        mask = A == A
-        if self.lo is not None:
-            mask = mask & (A >= self.lo)
-        if self.hi is not None:
-            mask = mask & (A <= self.hi)
-        return (g * wrap(mask),)
+@op("square", inplace=True)
+def square(input):
+    return Mul.apply(input, input)
 
 
-def clamp(x, min=None, max=None):
+@builtin("clamp", backward_name="ClampBackward1")
+class Clamp(Function):
+    """Values limited to [min, max]; the gradient passes where min <= x <= max."""
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+            x = float_array(x)
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        return xp_of(x).clip(x, min, max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = x == x
+        if lo is not None:
+            inside = inside & (x >= lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+        return grad * inside
+
+
+@op("clamp", aliases=("clip",), inplace=True)
+def clamp(input, min=None, max=None):
     """Limit values to [min, max]; either bound may be None (or a tensor)."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
+        out = input
         if min is not None:
             out = maximum(out, min if isinstance(min, Tensor) else _full_like(out, min))
         if max is not None:
             out = minimum(out, max if isinstance(max, Tensor) else _full_like(out, max))
         return out
-    A = x._data
-    if A.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
-        A = float_array(A)
-    out = xp_of(A).clip(A, min, max)
-    out = _unary(x, out, ClampBackward1, save_in=True)
-    if out.grad_fn is not None:
-        out.grad_fn.lo, out.grad_fn.hi = min, max
-    return out
+    return Clamp.apply(input, min=min, max=max)
 
 
 def _full_like(x, value):
-    return wrap(xp_of(x._data).full(x._data.shape, value, dtype=x._data.dtype))
+    return Tensor._wrap(xp_of(x._data).full(x._data.shape, value, dtype=x._data.dtype))
 
 
-def clamp_min(x, min):
-    return clamp(x, min=min)
+@op("clamp_min", inplace=True)
+def clamp_min(input, min):
+    return clamp(input, min=min)
 
 
-def clamp_max(x, max):
-    return clamp(x, max=max)
+@op("clamp_max", inplace=True)
+def clamp_max(input, max):
+    return clamp(input, max=max)
 
 
-class ErfBackward0(_Unary):
-    """d erf(x)/dx = 2/sqrt(pi) exp(-x**2)."""
-    __slots__ = ()
+@op("erf", inplace=True)
+class Erf(Function):
+    """The error function; d/dx erf(x) = 2/sqrt(pi) e**(-x**2)."""
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi)),)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.erf(float_array(x))
 
-
-def erf(x):
-    A = float_array(x._data)
-    return _unary(x, backend.erf(A), ErfBackward0, save_in=True)
-
-
-class AtanBackward0(_Unary):
-    __slots__ = ()
-
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        return (g / (x * x + 1),)
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * ctx.xp.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
 
 
-def atan(x):
-    A = float_array(x._data)
-    return _unary(x, xp_of(A).arctan(A), AtanBackward0, save_in=True)
+@op("atan", aliases=("arctan",), inplace=True)
+class Atan(Function):
+    """d/dx atan x = 1 / (1 + x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp_of(x).arctan(float_array(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * x + 1)
 
 
 # ---------------------------------------------------------------------------------------------
 # selection and composites
 # ---------------------------------------------------------------------------------------------
 
-class WhereBackward0(Node):
-    __slots__ = ("cond", "metas")
+@builtin("where", backward_name="WhereBackward0")
+class Where(Function):
+    """``a`` where ``condition`` holds, else ``b``: each gets the gradient where it was chosen."""
 
-    def backward(self, g):
-        c = self.cond
-        ga = fit_grad(g * wrap(c), self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(g * wrap(~c), self.metas[1]) if needs(self, 1) else None
-        return ga, gb
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        if condition.dtype.kind != "b":
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {dt._by_np[condition.dtype].name}")
+        a2, b2 = promote(a, b, "where")
+        xp = xp_of(a2)
+        if condition.shape != a2.shape or condition.shape != b2.shape:
+            from .common import check_broadcastable
+            check_broadcastable(condition.shape, xp.broadcast_shapes(a2.shape, b2.shape),
+                                "where")
+        ctx.save_for_backward(condition)
+        return xp.where(condition, a2, b2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        _, need_a, need_b = ctx.needs_input_grad
+        return (None, grad * condition if need_a else None,
+                grad * ~condition if need_b else None)
 
 
-def where(condition, a=None, b=None):
-    """``a`` where ``condition`` holds, else ``b`` (all three broadcast)."""
-    if a is None and b is None:
+@op("where", method=False)
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (all three broadcast);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         raise TypeError("where(): argument 'condition' must be Tensor")
-    cond = condition._data
-    if cond.dtype.kind != "b":
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {condition.dtype.name}")
-    ref = a if isinstance(a, Tensor) else b
-    if not isinstance(ref, Tensor):
-        ref = condition
-        from .creation import tensor as make
-        a = make(a, device=condition.device)
     from .common import as_tensor_like, check_devices
-    a_t = a if isinstance(a, Tensor) else as_tensor_like(a, ref)
-    b_t = b if isinstance(b, Tensor) else as_tensor_like(b, ref)
-    check_devices("where", condition, a_t, b_t)
-    A, B = prepare_binary(a_t, b_t, "where")
-    xp = xp_of(A)
-    if cond.shape != A.shape or cond.shape != B.shape:  # NumPy's error would name no op
-        from .common import check_broadcastable
-        check_broadcastable(cond.shape, xp.broadcast_shapes(A.shape, B.shape), "where")
-    out = wrap(xp.where(cond, A, B))
-    if state.enabled and (a_t._rg or b_t._rg):
-        node = WhereBackward0((a_t, b_t))
-        node.cond = cond
-        node.metas = (meta(a_t), meta(b_t))
-        attach(out, node)
-    return out
+    ref = input if isinstance(input, Tensor) else other
+    if not isinstance(ref, Tensor):
+        from .creation import tensor as make
+        ref = input = make(input, device=condition.device)
+    a = input if isinstance(input, Tensor) else as_tensor_like(input, ref)
+    b = other if isinstance(other, Tensor) else as_tensor_like(other, ref)
+    check_devices("where", condition, a, b)
+    return Where.apply(condition, a, b)
 
 
-def lerp(start, end, weight):
-    """``start + weight * (end - start)``."""
-    return start + weight * (end - start)
+@op("lerp", inplace=True)
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``."""
+    return input + weight * (end - input)
 
 
-def addcmul(x, t1, t2, *, value=1):
-    return x + value * (t1 * t2) if value != 1 else x + t1 * t2
+@op("addcmul", inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + value * (tensor1 * tensor2) if value != 1 else input + tensor1 * tensor2
 
 
-def addcdiv(x, t1, t2, *, value=1):
-    return x + value * (t1 / t2) if value != 1 else x + t1 / t2
+@op("addcdiv", inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + value * (tensor1 / tensor2) if value != 1 else input + tensor1 / tensor2
 
 
 # ---------------------------------------------------------------------------------------------
 # dtype and device conversion (differentiable: gradients convert back)
 # ---------------------------------------------------------------------------------------------
 
-class ToCopyBackward0(Node):
-    __slots__ = ("dtype", "device")
+@builtin("to", backward_name="ToCopyBackward0")
+class ToCopy(Function):
+    """A copy in another dtype or on another device; ``apply`` converts the gradient back to
+    the input's dtype, and backward moves it back to the input's device."""
 
-    def backward(self, g):
-        if self.device is not None:
-            g = g.to(self.device)
-        if self.dtype is not None and g._data.dtype != self.dtype.np:
-            g = g.to(self.dtype)
-        return (g,)
+    @staticmethod
+    def forward(ctx, x, dtype=None, device=None):
+        ctx.home = backend.device_of(x) if device is not None else None
+        if device is not None:
+            x = backend.to_device(x, device.type, device.index)
+        return x.astype(dtype.np) if dtype is not None else x
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.home is None:
+            return grad
+        kind, index = ctx.home
+        if hasattr(grad, "_data"):
+            return grad.to(kind if index is None else f"{kind}:{index}")
+        return backend.to_device(grad, kind, index)
 
 
 def cast(x, dtype):
-    """``x`` converted to ``dtype`` (a copy)."""
-    out = wrap(x._data.astype(dtype.np))
-    if x._rg and state.enabled and dtype.is_floating_point:
-        node = ToCopyBackward0((x,))
-        node.dtype, node.device = x.dtype, None
-        attach(out, node)
-    return out
+    """``x`` converted to ``dtype`` (a copy; integer results have no gradient)."""
+    return ToCopy.apply(x, dtype=dtype)
 
 
 def to_device_op(x, device):
     """``x`` copied to ``device``."""
-    out = wrap(backend.to_device(x._data, device.type, device.index))
-    if x._rg and state.enabled:
-        node = ToCopyBackward0((x,))
-        node.dtype, node.device = None, x.device
-        attach(out, node)
-    return out
+    return ToCopy.apply(x, device=device)
 
 
-class CloneBackward0(Node):
-    __slots__ = ()
+@op("clone")
+class Clone(Function):
+    """A copy with its own memory; the gradient flows through unchanged."""
 
-    def backward(self, g):
-        return (g,)
+    @staticmethod
+    def forward(ctx, x, memory_format=None):
+        return x.copy()
 
-
-def clone(x, *, memory_format=None):
-    """A copy with its own memory; gradients flow through unchanged."""
-    out = wrap(x._data.copy())
-    if x._rg and state.enabled:
-        attach(out, CloneBackward0((x,)))
-    return out
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in (
-    "annotations", "math", "backend", "dt", "Node", "Tensor", "attach", "fit_grad",
-    "float_array", "meta", "needs", "prepare_binary", "state", "wrap", "xp_of", "device_error")]
+__all__ = sorted(n for n, v in list(globals().items())
+                 if not n.startswith("_") and callable(v) and n not in (
+                     "annotations", "Function", "Tensor", "float_array", "promote", "xp_of",
+                     "builtin", "op", "cast", "to_device_op", "rsub", "rdiv", "rpow",
+                     "rfloordiv", "rremainder") and not isinstance(v, type))

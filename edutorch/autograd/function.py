@@ -1,4 +1,6 @@
-"""``autograd.Function``: define an op by its forward and backward, as in PyTorch.
+"""``autograd.Function``: the one way an op is defined, the library's own ops included.
+
+An op is a class with two static methods, its forward computation and its derivative::
 
     class Exp(Function):
         @staticmethod
@@ -14,47 +16,86 @@
 
     y = Exp.apply(x)
 
-``forward`` runs with grad mode off; ``apply`` records one node whose ``backward`` calls yours.
-The ``ctx`` is that node (``ExpBackward``), so it carries ``saved_tensors`` and
-``needs_input_grad`` like PyTorch's.
+``Function.apply`` does all the bookkeeping, once, for every op:
+
+1. it offers the call to the active ``TorchFunctionMode``s (``edutorch.overrides``): the single
+   dispatch point that the profiler, anomaly mode and the tracing JIT watch;
+2. it runs ``forward`` with grad mode off;
+3. if grad mode is on and some input requires grad, it records a node (the ``ctx`` itself, the
+   result's ``grad_fn``) with one edge per positional input, the saved values with their
+   version numbers, and each input's shape and dtype;
+4. in backward, the engine calls the node, which calls ``backward`` and fits each gradient to
+   its input: a broadcast input gets the sum over the broadcast dimensions, in its own dtype.
+
+Positional arguments are the op's *operands* (tensors, or Python numbers, which get the edge
+``(None, 0)`` as in PyTorch); keyword arguments are its parameters (dims, flags).
+
+The library's built-in ops (``edutorch/_ops``) are Functions too, registered by the ``op``
+decorator (``edutorch/_ops/registry.py``). One difference: their ``forward`` computes on the
+tensors' arrays (NumPy or CuPy) directly, and their ``backward`` receives arrays too, except
+under ``create_graph=True``, where it receives Tensors so that its formula is itself recorded.
+The formula is written once, with operators and ``ctx.xp`` (the array module, or ``edutorch``
+itself under ``create_graph``), so it serves both.
 """
 from __future__ import annotations
 
+import threading
+
+from .. import backend
 from . import grad_mode
-from .graph import Node, _FREED, FREED_MESSAGE, _sequence, raise_modified
+from .graph import FREED, FREED_MESSAGE, Node, edge_of, raise_modified
+
+_ndarray = backend.ndarray
+_state = grad_mode.state
 
 
-class BackwardCFunction(Node):
-    """The node recorded by ``Function.apply``; also the ``ctx`` passed to forward/backward."""
-    __slots__ = ("_cls", "needs_input_grad", "n_outputs", "_non_diff", "_out_refs",
-                 "_materialize", "_input_metas", "_dirty", "__dict__")
+class _Dispatch(threading.local):
+    modes: tuple = ()  # active TorchFunctionModes, innermost last (see edutorch/overrides.py)
+
+
+dispatch_state = _Dispatch()
+
+
+class BackwardFunction(Node):
+    """The node recorded by ``Function.apply``: the op's ``grad_fn``, and the ``ctx`` passed to
+    its ``forward`` and ``backward``."""
 
     def __init__(self, cls, inputs):
-        from ..tensor import Tensor
-        tensors = [a if isinstance(a, Tensor) else None for a in inputs]
-        self.next_functions = tuple(
-            (None, 0) if t is None else _edge(t) for t in tensors)
-        self._saved = None
-        self._out = None
-        self._extras = None
-        self._seq = next(_sequence)
+        Node.__init__(self, inputs)
         self._cls = cls
-        self.needs_input_grad = tuple(e[0] is not None for e in self.next_functions)
-        self._non_diff = set()
-        self._out_refs = ()
-        self._materialize = True
+        self._inputs = inputs
+        self._to_save = None
+        self._input_metas = None
+        self._out_metas = None
+        self._non_diff = ()
         self._dirty = ()
-        self._input_metas = [None if t is None else (t._data.shape, t.dtype) for t in tensors]
+        self._materialize = True
 
     def name(self) -> str:
-        return f"{self._cls.__name__}Backward"
+        return self._cls._backward_name
 
-    # ctx API -----------------------------------------------------------------------------
-    def save_for_backward(self, *tensors) -> None:
-        self._to_save = tensors
+    @property
+    def needs_input_grad(self) -> tuple:
+        return tuple(fn is not None for fn, _ in self.next_functions)
 
-    def mark_non_differentiable(self, *tensors) -> None:
-        self._non_diff.update(id(t) for t in tensors)
+    @property
+    def xp(self):
+        """The module a backward formula computes with: the array library (``numpy``/``cupy``),
+        or ``edutorch`` itself when the formula must be recorded (``create_graph=True``)."""
+        if _state.enabled:
+            import edutorch
+            return edutorch
+        for t in self._inputs:
+            if hasattr(t, "_data"):
+                return backend.xp_of(t._data)
+        return backend.xp_of(None)
+
+    # -- the ctx API ---------------------------------------------------------------------------
+    def save_for_backward(self, *values) -> None:
+        self._to_save = values
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        self._non_diff = tuple(id(o) for o in outputs)
 
     def mark_dirty(self, *tensors) -> None:
         self._dirty = tensors
@@ -64,98 +105,153 @@ class BackwardCFunction(Node):
 
     @property
     def saved_tensors(self) -> tuple:
+        """What forward saved, version-checked: arrays for a built-in op in a plain backward,
+        Tensors otherwise (a saved output comes back with this node as its grad_fn)."""
         saved = self._saved
-        if saved is _FREED:
+        if saved is FREED:
             raise RuntimeError(FREED_MESSAGE)
         if saved is None:
             return ()
-        out = []
-        for i, (kind, item, version) in enumerate(saved):
-            if kind == "output":  # rebuilt without a reference cycle (see Node.save_output)
-                data, vc, nr = item
-                if vc[0] != version:
-                    raise_modified(None, self, i, version, vc[0], data.shape, data.dtype)
-                from ..tensor import Tensor
-                t = Tensor._wrap(data)
-                t._vc = vc
-                if grad_mode.state.enabled:
-                    t._rg, t.grad_fn, t._output_nr = True, self, nr
-                out.append(t)
-            else:
-                if item is not None and item._vc[0] != version:
-                    raise_modified(item, self, i, version)
-                out.append(item)
-        return tuple(out)
+        as_tensors = _state.enabled or not self._cls._on_arrays
+        return tuple(_unpack(self, i, item, as_tensors) for i, item in enumerate(saved))
 
-    def _finish_save(self, outputs) -> None:
-        to_save = getattr(self, "_to_save", None)
-        if to_save is None:
-            return
-        del self._to_save
-        by_id = {id(o): i for i, o in enumerate(outputs)}
-        saved = []
-        for t in to_save:
-            if t is None:
-                saved.append(("input", None, None))
-            elif id(t) in by_id:
-                o = outputs[by_id[id(t)]]
-                saved.append(("output", (o._data, o._vc, o._output_nr), o._vc[0]))
-            else:
-                saved.append(("input", t, t._vc[0]))
-        self._saved = saved
+    def _pack_saved(self, inputs, outputs) -> None:
+        """Turn what forward saved into ``(kind, value, version counter, version)`` entries, so
+        backward can tell if an in-place op changed it since."""
+        packed = []
+        for value in self._to_save:
+            entry = ("const", value, None, None)
+            if value is not None:
+                for t in inputs:
+                    if hasattr(t, "_data") and (value is t._data or value is t):
+                        entry = ("input", t, t._vc, t._vc[0])
+                        break
+                else:
+                    for nr, o in enumerate(outputs):
+                        if value is o or value is o._data:
+                            entry = ("output", (o._data, nr), o._vc, o._vc[0])
+                            break
+            packed.append(entry)
+        self._to_save = None
+        self._saved = tuple(packed)
 
-    # the chain rule ----------------------------------------------------------------------
-    def apply(self, grads):
-        from ..tensor import Tensor
-        from .._ops.creation import zeros
-        if self._materialize:
-            grads = [g if g is not None else zeros(shape, dtype=dtype, device=dev)
-                     for g, (shape, dtype, dev) in zip(grads, self._out_refs)]
-        result = self._cls.backward(self, *grads)
-        if not isinstance(result, tuple):
+    # -- the chain rule ------------------------------------------------------------------------
+    def apply(self, grads: list) -> tuple:
+        """Gradients w.r.t. each positional input, given those w.r.t. each output."""
+        cls = self._cls
+        if not cls._on_arrays:
+            grads = [g if g is None or hasattr(g, "_data") else _wrap(g) for g in grads]
+        if self._materialize and any(g is None for g in grads):
+            grads = [self._zeros_like_output(i) if g is None else g for i, g in enumerate(grads)]
+        result = cls.backward(self, *grads)
+        if type(result) is not tuple:
             result = (result,)
+        return self._fit(result)
+
+    def _zeros_like_output(self, i):
+        shape, dtype, xp = self._out_metas[i]
+        z = xp.zeros(shape, dtype=dtype)
+        return _wrap(z) if _state.enabled or not self._cls._on_arrays else z
+
+    def _fit(self, result) -> tuple:
+        """Check the number of gradients and fit each to its input's shape and dtype."""
         n = len(self.next_functions)
-        if len(result) < n:
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of "
-                               f"gradients (expected {n}, got {len(result)})")
-        if len(result) > n:
-            if any(r is not None for r in result[n:]):
+        if len(result) != n:
+            if len(result) < n or any(r is not None for r in result[n:]):
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of "
                                    f"gradients (expected {n}, got {len(result)})")
             result = result[:n]
-        checked = []
-        for i, (g, m) in enumerate(zip(result, self._input_metas)):
-            if g is None or m is None:
-                checked.append(None)
+        fitted = []
+        for i, (g, meta) in enumerate(zip(result, self._input_metas)):
+            if g is None or meta is None:
+                fitted.append(None)
                 continue
-            if not isinstance(g, Tensor):
+            shape, dtype = meta
+            if hasattr(g, "_data"):
+                if not _state.enabled:
+                    g = g._data  # a reader's Function answered with a Tensor
+            elif not isinstance(g, _ndarray) and not backend.is_gpu_array(g):
                 raise TypeError(f"function {self.name()} returned a gradient of type "
                                 f"{type(g).__name__} at index {i}; expected a Tensor or None")
-            shape, dtype = m
-            if g._data.shape != shape:
-                try:
-                    g = g.sum_to_size(shape)
-                except RuntimeError:
-                    raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
-                                       f"index {i} - got {list(g._data.shape)} but expected "
-                                       f"shape compatible with {list(shape)}") from None
-            if g.dtype is not dtype:
-                g = g.to(dtype)
-            checked.append(g)
-        return tuple(checked)
+            if g.shape != shape:
+                g = _sum_to(g, shape, self.name(), i)
+            if g.dtype != dtype:
+                g = g.astype(dtype) if not hasattr(g, "_data") else g.to(_dtype_of(dtype))
+            fitted.append(g)
+        return tuple(fitted)
 
 
-def _edge(t):
-    from .graph import edge_of
-    return edge_of(t)
+def _sum_to(g, shape, name, i):
+    """A broadcast input was used many times: its gradient is the sum over those uses."""
+    if hasattr(g, "_data"):
+        try:
+            return g.sum_to_size(shape)
+        except RuntimeError:
+            pass
+    else:
+        try:
+            return backend.sum_to(g, shape)
+        except ValueError:
+            pass
+    raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
+                       f"{list(g.shape)} but expected shape compatible with {list(shape)}")
 
 
-class FunctionMeta(type):
-    pass
+def _unpack(node, i, item, as_tensors):
+    kind, value, vc, version = item
+    if kind == "const":
+        if as_tensors and (isinstance(value, _ndarray) or backend.is_gpu_array(value)):
+            return _wrap(value)
+        return value
+    if vc[0] != version:
+        if kind == "input":
+            raise_modified(value, node, i, version)
+        data = value[0]
+        raise_modified(None, node, i, version, vc[0], shape=data.shape, dtype=data.dtype,
+                       output=True)
+    if kind == "input":
+        return value if as_tensors else value._data
+    data, nr = value
+    if not as_tensors:
+        return data
+    t = _wrap(data)  # the output, rebuilt: storing the Tensor itself would make a cycle
+    t._vc = vc
+    if _state.enabled:
+        t._rg, t.grad_fn, t._output_nr = True, node, nr
+    return t
 
 
-class Function(metaclass=FunctionMeta):
-    """Base class for a custom op: override ``forward`` and ``backward`` (static methods)."""
+class _NoGradCtx:
+    """The ``ctx`` when nothing is recorded: it accepts everything and keeps nothing."""
+    needs_input_grad = ()
+
+    def __setattr__(self, name, value):
+        pass
+
+    def save_for_backward(self, *values):
+        pass
+
+    mark_non_differentiable = mark_dirty = set_materialize_grads = save_for_backward
+
+
+_NO_CTX = _NoGradCtx()
+
+
+class Function:
+    """Base class of an op: override the static methods ``forward`` and ``backward``."""
+    _on_arrays = False  # built-in ops compute on arrays (set by the ``op`` registration)
+    differentiable = True  # False for ops with no gradient (comparisons): nothing is recorded
+    _backward_name = "FunctionBackward"
+    _op_name = None
+
+    @classmethod
+    def op_name(cls) -> str:
+        """The op's public name (``"mul"``), or the class name for a reader's Function."""
+        return cls._op_name or cls.__name__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._backward_name = cls.__dict__.get("backward_name", f"{cls.__name__}Backward")
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -181,51 +277,107 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
-        ctx = BackwardCFunction(cls, args)
-        uses_setup = cls.setup_context is not Function.setup_context
-        prev = grad_mode.state.enabled
-        grad_mode.state.enabled = False
-        try:
-            if uses_setup:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
-            else:
-                output = cls.forward(ctx, *args, **kwargs)
-        finally:
-            grad_mode.state.enabled = prev
-        single = not isinstance(output, tuple)
-        outputs = (output,) if single else output
-        track = prev and any(ctx.needs_input_grad)
-        wrapped = []
-        for i, o in enumerate(outputs):
-            if not isinstance(o, Tensor):
-                wrapped.append(o)
-                continue
-            if any(o is d for d in ctx._dirty):  # modified in place: the input itself is the
-                if prev and o._rg and o.grad_fn is None:  # output, and takes the new grad_fn
-                    raise RuntimeError("a leaf Variable that requires grad has been used in an "
-                                       "in-place operation (marked dirty by "
-                                       f"{cls.__name__}.forward).")
-            elif any(o is a for a in args):  # returned an input as is: give a fresh alias
-                alias = Tensor._wrap(o._data)
-                alias._vc = o._vc
-                o = alias
-            wrapped.append(o)
-        tensor_outs = [o for o in wrapped if isinstance(o, Tensor)]
-        if track:
-            ctx.n_outputs = len(wrapped)
-            ctx._out_refs = [((o._data.shape, o.dtype, o.device) if isinstance(o, Tensor)
-                              else ((), None, None)) for o in wrapped]
-            for i, o in enumerate(wrapped):
-                if isinstance(o, Tensor) and id(o) not in ctx._non_diff and \
-                        o.is_floating_point():
-                    o._rg, o.grad_fn, o._output_nr = True, ctx, i
-            for d in ctx._dirty:
-                d._vc[0] += 1
-        ctx._finish_save(wrapped)
-        del tensor_outs
-        return wrapped[0] if single else tuple(wrapped)
+        """Run the op: through the dispatch modes if any is active, else straight to ``run``."""
+        if dispatch_state.modes:
+            from ..overrides import dispatch
+            return dispatch(cls, args, kwargs)
+        return cls.run(*args, **kwargs)
+
+    @classmethod
+    def run(cls, *args, **kwargs):
+        """Forward, then record the node if autograd should see this call."""
+        record = False
+        if _state.enabled and cls.differentiable:
+            for a in args:
+                if hasattr(a, "_rg") and a._rg:
+                    record = True
+                    break
+        ctx = BackwardFunction(cls, args) if record else _NO_CTX
+        if cls._on_arrays:
+            arrays = [a._data if hasattr(a, "_data") else a for a in args]
+            outputs = cls.forward(ctx, *arrays, **kwargs)
+        else:
+            outputs = _forward_tensors(cls, ctx, args, kwargs)
+        single = type(outputs) is not tuple
+        if single:
+            outputs = (outputs,)
+        outputs = tuple(_as_output(o, args) for o in outputs)
+        if record:
+            _record(ctx, args, outputs)
+        return outputs[0] if single else outputs
+
+
+def _forward_tensors(cls, ctx, args, kwargs):
+    """A reader's Function: forward gets the Tensors themselves, with grad mode off."""
+    prev = _state.enabled
+    _state.enabled = False
+    try:
+        if cls.setup_context is not Function.setup_context:
+            out = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, out)
+            return out
+        return cls.forward(ctx, *args, **kwargs)
+    finally:
+        _state.enabled = prev
+
+
+def _as_output(o, args):
+    """A forward result as a fresh Tensor (an input returned as is gets a new alias)."""
+    if not hasattr(o, "_data"):
+        if isinstance(o, _ndarray) or backend.is_gpu_array(o):
+            return _wrap(o)
+        return o  # a Python value (e.g. a count) passes through
+    for a in args:
+        if o is a:
+            alias = _wrap(o._data)
+            alias._vc = o._vc
+            return alias
+    return o
+
+
+def _record(ctx, args, outputs) -> None:
+    """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs."""
+    ctx._input_metas = [(a._data.shape, a._data.dtype) if hasattr(a, "_data") else None
+                        for a in args]
+    ctx._out_metas = [(o._data.shape, o._data.dtype, backend.xp_of(o._data))
+                      if hasattr(o, "_data") else ((), None, None) for o in outputs]
+    ctx.n_outputs = len(outputs)
+    for d in ctx._dirty:
+        _check_dirty_leaf(ctx, d)
+    for nr, o in enumerate(outputs):
+        if hasattr(o, "_data") and o._data.dtype.kind == "f" and id(o) not in ctx._non_diff:
+            o._rg, o.grad_fn, o._output_nr = True, ctx, nr
+    for d in ctx._dirty:
+        d._vc[0] += 1
+    if ctx._to_save is not None:
+        ctx._pack_saved(args, outputs)
+    if _anomaly.enabled:
+        import traceback
+        ctx.metadata["traceback_"] = traceback.format_stack()[:-3]
+
+
+def _check_dirty_leaf(ctx, t) -> None:
+    if t._rg and t.grad_fn is None:
+        raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
+                           f"operation (marked dirty by {ctx._cls.__name__}.forward).")
+
+
+class _Anomaly(threading.local):
+    enabled = False
+    check_nan = True
+
+
+_anomaly = _Anomaly()
+
+
+def _wrap(array):
+    from ..tensor import Tensor
+    return Tensor._wrap(array)
+
+
+def _dtype_of(np_dtype):
+    from .._dtype import _by_np
+    return _by_np[np_dtype]
 
 
 class once_differentiable:
@@ -241,4 +393,4 @@ class once_differentiable:
         return wrapper
 
 
-FunctionCtx = BackwardCFunction
+FunctionCtx = BackwardFunction

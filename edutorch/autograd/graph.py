@@ -1,29 +1,27 @@
 """The recorded graph and the engine that walks it backwards.
 
-Every differentiable op, as it runs, creates one ``Node`` (the result's ``grad_fn``). A node
-knows where its inputs came from (``next_functions``: the inputs' own nodes, or an
-``AccumulateGrad`` for a leaf) and keeps what its derivative needs (``save_for_backward``).
-``backward`` then:
+Every differentiable op, as it runs, records one ``Node`` (the result's ``grad_fn``; see
+``Function.apply`` in ``function.py``). A node knows where its inputs came from
+(``next_functions``: each input's own node, or an ``AccumulateGrad`` for a leaf) and keeps what
+its derivative needs. ``backward`` then:
 
-1. sorts the nodes reachable from the output topologically (a depth-first search);
+1. sorts the nodes reachable from the output so that a node comes before every node it sends
+   gradient to (``topological_order``);
 2. walks them in that order, so a node runs only once every gradient flowing into it is summed;
-3. calls each node's ``backward(grad)`` (the chain rule for that op) and passes the results on;
+3. calls each node (the chain rule for that op) and passes the results on along its edges;
 4. at a leaf, ``AccumulateGrad`` adds the gradient into ``tensor.grad``.
 
-Backward formulas are written with Tensor ops. Normally they run with grad mode off; with
-``create_graph=True`` they are recorded too, so the gradient has a graph of its own and can be
-differentiated again (second derivatives).
+The gradients the engine carries are plain arrays, or Tensors when ``create_graph=True``: then
+the backward formulas are recorded too, and the gradient can be differentiated again.
 """
 from __future__ import annotations
 
 import itertools
-import operator
-import weakref
 
 from .. import backend
 from . import grad_mode
 
-_FREED = object()  # marks saved values released after backward
+FREED = object()  # marks saved values released after backward
 _sequence = itertools.count()  # creation order of nodes (see topological_order)
 
 FREED_MESSAGE = (
@@ -35,89 +33,40 @@ FREED_MESSAGE = (
 
 
 class Node:
-    """One recorded operation. Subclasses implement ``backward(grad) -> tuple of grads``."""
-    __slots__ = ("next_functions", "_saved", "_versions", "_out", "_extras", "_seq",
-                 "__weakref__")
-    n_outputs = 1  # multi-output nodes (split, custom Functions) override this
-    _direct = True  # the engine may call backward(grad) itself (see __init_subclass__)
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # nodes that override apply (several outputs, custom Functions) must go through it
-        cls._direct = cls.apply is Node.apply
+    """One recorded operation: its edges to the inputs' nodes, and its hooks."""
+    n_outputs = 1
 
     def __init__(self, inputs=()):
         self.next_functions = tuple(map(edge_of, inputs))
-        self._seq = next(_sequence)  # after the inputs' edges: newer than every input node
-        self._saved = self._out = self._extras = None
+        self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
+        self._saved = None
+        self._extras = None  # hooks, retained grads, metadata: created on first use
 
-    # -- what the node remembers --------------------------------------------------------------
-    def save_for_backward(self, *tensors) -> None:
-        """Keep input tensors for backward; their version numbers catch later in-place edits."""
-        self._saved = tensors
-        self._versions = [None if t is None else t._vc[0] for t in tensors]
-
-    @property
-    def saved_tensors(self) -> tuple:
-        saved = self._saved
-        if saved is _FREED:
-            raise RuntimeError(FREED_MESSAGE)
-        if saved is None:
-            return ()
-        for i, (t, v) in enumerate(zip(saved, self._versions)):
-            if t is not None and t._vc[0] != v:
-                raise_modified(t, self, i, v)
-        return saved
-
-    def save_output(self, out) -> None:
-        """Keep this node's own result. Only the array is stored (the Tensor would point back at
-        this node: a reference cycle); ``saved_output()`` rebuilds a Tensor whose grad_fn is this
-        node, so a backward with ``create_graph=True`` differentiates through it."""
-        self._out = (out._data, out._vc, out._vc[0], out._output_nr)
-
-    def saved_output(self):
-        from ..tensor import Tensor
-        t = Tensor._wrap(self.saved_output_array())
-        _, t._vc, _, nr = self._out
-        if grad_mode.state.enabled:
-            t._rg = True
-            t.grad_fn = self
-            t._output_nr = nr
-        return t
-
-    def saved_output_array(self):
-        """The saved output's array (version-checked): for backward formulas that need no graph."""
-        out = self._out
-        if out is _FREED:
-            raise RuntimeError(FREED_MESSAGE)
-        data, vc, version, nr = out
-        if vc[0] != version:
-            raise_modified(None, self, 0, version, vc[0], shape=data.shape, dtype=data.dtype,
-                           output=True)
-        return data
-
-    # -- the chain rule ----------------------------------------------------------------------
     def apply(self, grads: list) -> tuple:
         """Gradients w.r.t. the inputs, given the gradients w.r.t. each output."""
-        return self.backward(grads[0])
-
-    def backward(self, grad):
         raise NotImplementedError(f"{self.name()} has no backward")
 
     def name(self) -> str:
         return type(self).__name__
 
+    def release(self) -> None:
+        """Free what the node saved: called by a backward that does not retain the graph."""
+        if self._saved is not None:
+            self._saved = FREED
+
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
 
     def __call__(self, *grads):
-        return self.apply(list(grads))
+        """``grad_fn(grad)``: run this node's backward alone, Tensors in and out."""
+        arrays = [None if g is None else g._data for g in grads]
+        return tuple(None if g is None else _as_tensor(g) for g in self.apply(arrays))
 
     @property
     def metadata(self) -> dict:
         return self._extra("metadata", dict)
 
-    # -- hooks --------------------------------------------------------------------------------
+    # -- hooks ---------------------------------------------------------------------------------
     def _extra(self, key, factory):
         if self._extras is None:
             self._extras = {}
@@ -138,15 +87,11 @@ class Node:
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor: adds the arriving gradient into ``variable.grad``."""
-    __slots__ = ("variable",)
+    """The node of a leaf tensor: the engine adds the arriving gradient into ``variable.grad``."""
 
     def __init__(self, variable):
         Node.__init__(self)
         self.variable = variable
-
-    def apply(self, grads):
-        raise RuntimeError("AccumulateGrad is run by the engine")
 
 
 class _Handle:
@@ -163,13 +108,14 @@ class _Handle:
 
 
 def edge_of(t) -> tuple:
-    """Where gradient for tensor ``t`` must go: (its node, which of the node's outputs it is)."""
-    fn = t.grad_fn
+    """Where gradient for input ``t`` must go: (its node, which of the node's outputs it is).
+    A Python number as an operand has the edge ``(None, 0)``: nowhere to go."""
+    fn = getattr(t, "grad_fn", None)
     if fn is not None:
         if t._base is not None and t._view_version != t._vc[0]:
             fn = t._refresh_view_grad_fn()  # the base changed in place since this view was made
         return (fn, t._output_nr)
-    if t._rg:
+    if getattr(t, "_rg", False):
         return (t._grad_accumulator(), 0)
     return (None, 0)
 
@@ -180,8 +126,8 @@ def raise_modified(t, node, index, expected, current=None, shape=None, dtype=Non
         kind = "output 0 of " + t.grad_fn.name() if t.grad_fn is not None else "a leaf"
     else:
         kind = f"output 0 of {node.name()}"
-        from .._dtype import from_array
-        dtype = from_array(type("A", (), {"dtype": dtype})())
+        from .._dtype import _by_np
+        dtype = _by_np[dtype]
     raise RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [{dtype.name} tensor of shape {list(shape)}], which is {kind}, is at "
@@ -201,183 +147,210 @@ def topological_order(roots) -> list:
     uses the same "sequence number"). So: find every reachable node (a depth-first search with
     an explicit stack, safe for very deep graphs), then sort them newest first.
     """
-    seen = set()
-    stack = []
-    for r in roots:
-        if r is not None and r not in seen:
-            seen.add(r)
-            stack.append(r)
+    seen = {r for r in roots if r is not None}
+    stack = list(seen)
     while stack:
         for child, _ in stack.pop().next_functions:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return sorted(seen, key=_sequence_nr, reverse=True)
+    return sorted(seen, key=lambda node: node._sequence_nr, reverse=True)
 
 
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                  inputs=None, accumulate: bool = True, allow_unused: bool = False):
-    """Backpropagate from ``outputs``.
+    """Backpropagate from ``outputs`` (Tensors) with ``grad_outputs`` (Tensors).
 
     ``accumulate=True`` (``Tensor.backward``) adds into the leaves' ``.grad`` (only into
     ``inputs`` when given). ``accumulate=False`` (``autograd.grad``) touches no ``.grad`` and
     returns the gradients w.r.t. ``inputs``.
     """
-    roots = []
-    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
-        if not t._rg:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
-                               f"a grad_fn")
-        roots.append((edge_of(t), g))
-    order = topological_order([fn for (fn, _), _ in roots])
+    roots = [root_edge(t, i) for i, t in enumerate(outputs)]
+    order = topological_order([fn for fn, _ in roots])
+    targets = Targets(inputs, order, accumulate) if inputs is not None else None
+    if targets is not None:
+        order = targets.prune(order)
+    leaves = LeafWriter(create_graph)
+    pending = {}  # node -> one summed gradient per output of the node
+    for (fn, nr), g in zip(roots, grad_outputs):
+        add_grad(pending, fn, nr, g if create_graph else g._data)
+        leaves.handed_out.add(id(_owner(g._data)))
 
-    # Where to stop and collect: (node, output number) -> position in ``inputs``.
-    targets = None
-    if inputs is not None:
-        targets = {}
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in order:
+            grads = pending.pop(node, None)
+            if grads is None:
+                continue  # no gradient reached this node
+            if node._extras is not None:
+                grads = run_pre_hooks(node, grads, leaves)
+            if targets is not None and targets.collect(node, grads, leaves):
+                continue
+            if type(node) is AccumulateGrad:
+                leaves.accumulate(node.variable, grads[0])
+                continue
+            grad_inputs = call_node(node, grads)
+            if not retain_graph:
+                node.release()
+            for (child, nr), g in zip(node.next_functions, grad_inputs):
+                if child is not None and g is not None:
+                    add_grad(pending, child, nr, g)
+    return targets.results(allow_unused) if targets is not None and not accumulate else None
+
+
+def root_edge(t, i: int) -> tuple:
+    if not t._rg:
+        raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                           f"grad_fn")
+    return edge_of(t)
+
+
+def add_grad(pending: dict, node, nr: int, g) -> None:
+    """Sum gradient ``g`` into output ``nr`` of ``node``'s slot (never in place: ``g`` may be
+    shared with another edge)."""
+    slot = pending.get(node)
+    if slot is None:
+        slot = pending[node] = [None] * node.n_outputs
+    old = slot[nr]
+    slot[nr] = g if old is None else old + g
+
+
+def call_node(node, grads: list) -> tuple:
+    """One step of the chain rule, seen by the dispatch modes and anomaly mode when active."""
+    from .function import _anomaly, dispatch_state
+    if dispatch_state.modes:
+        from ..overrides import dispatch_backward
+        grad_inputs = dispatch_backward(node, grads)
+    else:
+        grad_inputs = node.apply(grads)
+    if _anomaly.enabled:
+        from .anomaly_mode import check_grads
+        check_grads(node, grad_inputs)
+    extras = node._extras
+    if extras is not None and "hooks" in extras:
+        for hook in extras["hooks"]:
+            new = hook(_tensors(grad_inputs), _tensors(grads))
+            if new is not None:
+                grad_inputs = tuple(_unwrap(g) for g in new)
+    return grad_inputs
+
+
+def run_pre_hooks(node, grads: list, leaves) -> list:
+    """The hooks that see a node's incoming gradients: node pre-hooks, tensor hooks
+    (``register_hook`` on a non-leaf), and ``retain_grad``."""
+    extras = node._extras
+    for hook in extras.get("pre_hooks", ()):
+        new = hook(_tensors(grads))
+        if new is not None:
+            grads = [_unwrap(g) for g in new]
+    for nr, fns in extras.get("tensor_hooks", {}).items():
+        for fn in fns:
+            if grads[nr] is not None:
+                new = fn(_as_tensor(grads[nr]))
+                if new is not None:
+                    grads[nr] = _unwrap(new)
+    for nr, ref in extras.get("retain", {}).items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            leaves.accumulate(t, grads[nr], hooks=False)
+    return grads
+
+
+class LeafWriter:
+    """Writes gradients into ``.grad``, never letting two ``.grad`` share one array."""
+
+    def __init__(self, create_graph: bool):
+        self.create_graph = create_graph
+        self.handed_out = set()  # ids of arrays already stored in some .grad
+
+    def accumulate(self, t, g, hooks: bool = True) -> None:
+        if hooks and t._hooks:
+            for fn in t._hooks:
+                new = fn(_as_tensor(g))
+                if new is not None:
+                    g = _unwrap(new)
+        if t.grad is None:
+            t.grad = self._fresh(g)
+        elif self.create_graph or t.grad._rg:
+            t.grad = t.grad + _as_tensor(g)
+        else:
+            t.grad._data += g
+            t.grad._vc[0] += 1
+        if t._post_acc_hooks:
+            for fn in t._post_acc_hooks:
+                fn(t)
+
+    def _fresh(self, g):
+        data = g._data if hasattr(g, "_data") else g
+        owner = _owner(data)
+        if id(owner) in self.handed_out or backend.has_overlap(data):
+            data = data.copy()  # its memory is already some other .grad, or a broadcast view
+            g = data if not hasattr(g, "_data") else g.clone()
+            owner = data
+        self.handed_out.add(id(owner))
+        return g if self.create_graph else _as_tensor(data)
+
+
+class Targets:
+    """``inputs=``: the tensors whose gradients are wanted; the walk goes no further than
+    needed to reach them."""
+
+    def __init__(self, inputs, order, accumulate: bool):
+        self.inputs, self.accumulate = inputs, accumulate
+        self.where = {}  # (node, output number) -> positions in ``inputs``
         for i, t in enumerate(inputs):
             if not t._rg:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
                                    f"require grad")
-            targets.setdefault(edge_of(t), []).append(i)
-        target_nodes = {fn for fn, _ in targets}
+            self.where.setdefault(edge_of(t), []).append(i)
+        self.found = [None] * len(inputs)
+
+    def prune(self, order) -> list:
+        """Keep only nodes on a path to some target; stop at targets that lead to no other."""
+        targets = {fn for fn, _ in self.where}
         needed = set()
         for node in reversed(order):  # oldest first: the nodes it sends to are decided first
-            if node in target_nodes or any(c in needed for c, _ in node.next_functions):
+            if node in targets or any(c in needed for c, _ in node.next_functions):
                 needed.add(node)
-        order = [n for n in order if n in needed]
-        # a target that leads to no other target: collect its gradient, do not go past it
-        stop = {n for n in target_nodes
-                if not any(c in needed for c, _ in n.next_functions)}
-    results = [None] * (len(inputs) if inputs is not None else 0)
+        self.stop = {n for n in targets if not any(c in needed for c, _ in n.next_functions)}
+        return [n for n in order if n in needed]
 
-    handed_out = set()  # arrays stored into some .grad: never store one twice (aliasing)
-    buffers = {}
-    for (fn, nr), g in roots:
-        _add_grad(buffers, fn, nr, g)
-        handed_out.add(id(_owner(g._data)))
+    def collect(self, node, grads, leaves) -> bool:
+        """Take the gradients arriving at a target; True if the walk stops at this node."""
+        for nr, g in enumerate(grads):
+            for i in self.where.get((node, nr), ()):
+                if self.accumulate:
+                    leaves.accumulate(self.inputs[i], g)
+                else:
+                    self.found[i] = _as_tensor(g)
+        return node in self.stop
 
-    prev_mode = grad_mode.state.enabled
-    grad_mode.state.enabled = create_graph
-    try:
-        for node in order:
-            grads = buffers.pop(node, None)
-            if grads is None:
-                continue
-            extras = node._extras
-            if extras is not None:
-                grads = _run_tensor_hooks(node, grads, extras, handed_out)
-            if targets is not None:
-                for nr, g in enumerate(grads):
-                    for i in targets.get((node, nr), ()):
-                        if accumulate:
-                            _accumulate_leaf(inputs[i], g, create_graph, handed_out)
-                        else:
-                            results[i] = g
-                if node in stop:
-                    continue
-            elif type(node) is AccumulateGrad:
-                _accumulate_leaf(node.variable, grads[0], create_graph, handed_out)
-                continue
-            grad_inputs = node.backward(grads[0]) if node._direct else node.apply(grads)
-            if extras is not None and "hooks" in extras:
-                for hook in extras["hooks"]:
-                    new = hook(grad_inputs, tuple(grads))
-                    if new is not None:
-                        grad_inputs = tuple(new)
-            if not retain_graph:  # free what the node saved: nothing needs it any more
-                if node._saved is not None:
-                    node._saved = _FREED
-                if node._out is not None:
-                    node._out = _FREED
-            for (child, nr), g in zip(node.next_functions, grad_inputs):
-                if child is None or g is None:
-                    continue
-                # _add_grad, written out: this line runs once per edge of the graph
-                buf = buffers.get(child)
-                if buf is None:
-                    buf = buffers[child] = [None] * child.n_outputs
-                old = buf[nr]
-                buf[nr] = g if old is None else old + g
-    finally:
-        grad_mode.state.enabled = prev_mode
-
-    if inputs is not None and not accumulate:
-        for i, r in enumerate(results):
+    def results(self, allow_unused: bool) -> tuple:
+        for i, r in enumerate(self.found):
             if r is None and not allow_unused:
                 raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to "
                                    f"not have been used in the graph. Set allow_unused=True if "
                                    f"this is the desired behavior.")
-        return tuple(results)
-    return None
+        return tuple(self.found)
 
 
-def _add_grad(buffers, node, nr, g):
-    """Sum gradient ``g`` into output ``nr`` of ``node``'s buffer (one slot per output)."""
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node.n_outputs
-    old = buf[nr]
-    buf[nr] = g if old is None else old + g
+def _as_tensor(g):
+    if hasattr(g, "_data"):
+        return g
+    from ..tensor import Tensor
+    return Tensor._wrap(g)
 
 
-def _run_tensor_hooks(node, grads, extras, handed_out):
-    pre = extras.get("pre_hooks")
-    if pre:
-        for hook in pre:
-            new = hook(tuple(grads))
-            if new is not None:
-                grads = list(new)
-    hooks = extras.get("tensor_hooks")
-    if hooks:
-        for nr, fns in hooks.items():
-            for fn in fns:
-                if grads[nr] is not None:
-                    new = fn(grads[nr])
-                    if new is not None:
-                        grads[nr] = new
-    retained = extras.get("retain")
-    if retained:
-        for nr, ref in retained.items():
-            t = ref()
-            if t is not None and grads[nr] is not None:
-                _accumulate_leaf(t, grads[nr], grad_mode.state.enabled, handed_out, hooks=False)
-    return grads
+def _unwrap(g):
+    """A hook's answer, in the engine's currency (arrays, or Tensors under create_graph)."""
+    if g is None or grad_mode.state.enabled:
+        return g
+    return g._data if hasattr(g, "_data") else g
 
 
-def _accumulate_leaf(t, g, create_graph, handed_out, hooks=True):
-    """``t.grad += g``, without ever letting two ``.grad`` share one array."""
-    if hooks and t._hooks:
-        for fn in t._hooks:
-            new = fn(g)
-            if new is not None:
-                g = new
-    if t.grad is None:
-        if not create_graph:
-            g = g.detach()
-        owner = _owner(g._data)
-        if id(owner) in handed_out or backend.has_overlap(g._data):
-            g = g.clone()  # its memory is already some other .grad, or a broadcast view
-            owner = g._data
-        handed_out.add(id(owner))
-        t.grad = g
-    elif create_graph or t.grad._rg:
-        t.grad = t.grad + g
-    else:
-        t.grad._data += g._data
-        t.grad._vc[0] += 1
-    if t._post_acc_hooks:
-        for fn in t._post_acc_hooks:
-            fn(t)
-
-
-_sequence_nr = operator.attrgetter("_seq")
+def _tensors(grads) -> tuple:
+    return tuple(None if g is None else _as_tensor(g) for g in grads)
 
 
 def _owner(array):
     """The array that owns ``array``'s memory (itself unless it is a view)."""
     return array if array.base is None else array.base
-
-
-def weak(t):
-    return weakref.ref(t)

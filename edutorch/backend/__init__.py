@@ -198,6 +198,27 @@ def reshape_view(array, shape):
     return out
 
 
+
+def sum_axes(from_shape: tuple, to_shape: tuple) -> tuple:
+    """The axes to sum so that an array of ``from_shape`` (a broadcast of ``to_shape``) comes
+    back to ``to_shape``: the extra leading ones, and those where ``to_shape`` has a 1."""
+    lead = len(from_shape) - len(to_shape)
+    if lead < 0:
+        raise ValueError(f"shape {list(to_shape)} is not expandable to {list(from_shape)}")
+    axes = list(range(lead))
+    for i, s in enumerate(to_shape):
+        if s == 1 and from_shape[lead + i] != 1:
+            axes.append(lead + i)
+        elif s != from_shape[lead + i]:
+            raise ValueError(f"shape {list(to_shape)} is not expandable to {list(from_shape)}")
+    return tuple(axes)
+
+
+def sum_to(array, shape: tuple):
+    """Undo broadcasting: sum ``array`` down to ``shape`` (the gradient of a broadcast input)."""
+    axes = sum_axes(array.shape, shape)
+    return array.sum(axis=axes, keepdims=True).reshape(shape)
+
 def scatter_add(target, key, values) -> None:
     """``target[key] += values`` where repeated indices in ``key`` all add (unbuffered)."""
     if type(target) is np.ndarray:
