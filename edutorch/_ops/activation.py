@@ -6,69 +6,74 @@ nothing mathematically and keeps exp from overflowing.
 from __future__ import annotations
 
 from .. import _dtype as dt
-from .common import Node, attach, state, wrap, wrap_dim, xp_of
+from ..autograd.function import Function
+from .common import wrap_dim, xp_of
+from .registry import builtin, op
 
 
-class SoftmaxBackward0(Node):
-    """dx = y * (g - sum(g * y)) along ``dim``."""
-    __slots__ = ("dim",)
+@builtin("softmax")
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x)) along ``dim``; dx = y * (g - sum(g * y)) along ``dim``."""
 
-    def backward(self, g):
-        y = self.saved_output()
-        return (y * (g - (g * y).sum(self.dim, keepdim=True)),)
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = xp_of(x).exp(x - x.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(e)
+        return e
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True))
 
 
-class LogSoftmaxBackward0(Node):
-    """dx = g - exp(y) * sum(g) along ``dim``."""
-    __slots__ = ("dim",)
+@builtin("log_softmax")
+class LogSoftmax(Function):
+    """y = x - log(sum(exp(x))) along ``dim``; dx = g - exp(y) * sum(g) along ``dim``."""
 
-    def backward(self, g):
-        y = self.saved_output()
-        return (g - y.exp() * g.sum(self.dim, keepdim=True),)
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = xp_of(x)
+        shifted = x - x.max(axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad - ctx.xp.exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
 
 
 def _prepare(x, dim, dtype, op):
+    """``x`` in the requested dtype (a recorded cast) and ``dim`` as a non-negative axis (0 for
+    a 0-d tensor, whose one element is its own slice)."""
     if dim is None:
         raise TypeError(f"{op}() missing required argument 'dim' (edutorch follows PyTorch's "
                         f"recommendation and does not guess it)")
-    A = x._data
     if dtype is not None:
-        A = A.astype(dt.to_dtype(dtype).np)
-        if x._rg and state.enabled:
-            x = x.to(dt.to_dtype(dtype))
-    elif A.dtype.kind != "f":
+        x = x.to(dt.to_dtype(dtype))
+    elif x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype.name}")
-    d = wrap_dim(dim, A.ndim, op) if A.ndim else None
-    return x, A, d
+    ndim = x._data.ndim
+    return x, (wrap_dim(dim, ndim, op) if ndim else None)
 
 
-def softmax(x, dim=None, dtype=None):
+@op("softmax")
+def softmax(input, dim=None, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``: every slice sums to 1."""
-    x, A, d = _prepare(x, dim, dtype, "softmax")
-    xp = xp_of(A)
-    e = xp.exp(A - A.max(axis=d, keepdims=True))
-    e /= e.sum(axis=d, keepdims=True)
-    out = wrap(e)
-    if x._rg and state.enabled:
-        node = SoftmaxBackward0((x,))
-        node.dim = d if d is not None else 0
-        node.save_output(out)
-        attach(out, node)
-    return out
+    x, d = _prepare(input, dim, dtype, "softmax")
+    return Softmax.apply(x, dim=d)
 
 
-def log_softmax(x, dim=None, dtype=None):
+@op("log_softmax")
+def log_softmax(input, dim=None, dtype=None):
     """x - logsumexp(x) along ``dim`` (log-probabilities)."""
-    x, A, d = _prepare(x, dim, dtype, "log_softmax")
-    xp = xp_of(A)
-    shifted = A - A.max(axis=d, keepdims=True)
-    out = wrap(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)))
-    if x._rg and state.enabled:
-        node = LogSoftmaxBackward0((x,))
-        node.dim = d if d is not None else 0
-        node.save_output(out)
-        attach(out, node)
-    return out
+    x, d = _prepare(input, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(x, dim=d)
 
 
 __all__ = ["softmax", "log_softmax"]

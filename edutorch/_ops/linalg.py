@@ -1,11 +1,14 @@
 """Matrix products: matmul (batched, broadcasting), mm, bmm, dot, outer, einsum.
 
 For ``C = A @ B`` the chain rule gives ``dA = dC @ B^T`` and ``dB = A^T @ dC``; batch dims that
-were broadcast are summed back, and 1-D operands are treated as a row / column vector.
+were broadcast are summed back (``Function.apply`` does that), and 1-D operands are treated as
+a row / column vector.
 """
 from __future__ import annotations
 
-from .common import Node, Tensor, attach, check_devices, fit_grad, meta, needs, state, wrap, xp_of
+from ..autograd.function import Function
+from .common import Tensor, check_devices, xp_of
+from .registry import builtin, op
 
 
 def _check_matmul(a, b, op):
@@ -34,66 +37,80 @@ def _check_matmul(a, b, op):
                                f"{tuple(B.shape)} cannot be broadcast together") from None
 
 
-class MmBackward0(Node):
-    __slots__ = ("metas", "nd")
+def _insert_one(shape, axis: int) -> tuple:
+    """``shape`` with a 1 inserted at ``axis`` (negative: from the end), as unsqueeze does."""
+    shape = tuple(shape)
+    i = axis if axis >= 0 else len(shape) + axis + 1
+    return shape[:i] + (1,) + shape[i:]
 
-    def backward(self, g):
-        a, b = self.saved_tensors
-        a_nd, b_nd = self.nd
-        if a_nd == 1 and b_nd == 1:  # dot product: g is a scalar
-            return (fit_grad(g * b, self.metas[0]) if needs(self, 0) else None,
-                    fit_grad(g * a, self.metas[1]) if needs(self, 1) else None)
+
+@builtin("matmul", backward_name="MatmulBackward0")
+class Matmul(Function):
+    """``C = A @ B``: dA = dC @ B^T, dB = A^T @ dC (a 1-D A is a row, a 1-D B a column)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad or (False, False)
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each for the other
+        ctx.ndims = (a.ndim, b.ndim)
+        return xp_of(a).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a_nd, b_nd = ctx.ndims
+        if a_nd == 1 and b_nd == 1:  # dot product: grad is a scalar
+            return (grad * b if need_a else None), (grad * a if need_b else None)
         # view 1-D operands as matrices: a (k,) -> (1, k), b (k,) -> (k, 1)
-        # a is saved only when b needs a gradient, and b only when a does
         if a_nd == 1:
-            a = a.unsqueeze(0) if a is not None else None
-            g = g.unsqueeze(-2)
+            a = a.reshape(1, -1) if a is not None else None
+            grad = grad.reshape(_insert_one(grad.shape, -2))
         if b_nd == 1:
-            b = b.unsqueeze(1) if b is not None else None
-            g = g.unsqueeze(-1)
+            b = b.reshape(-1, 1) if b is not None else None
+            grad = grad.reshape(_insert_one(grad.shape, -1))
         ga = gb = None
-        if needs(self, 0):
-            ga = g.matmul(b.mT)
+        if need_a:
+            ga = grad @ b.swapaxes(-1, -2)
             if a_nd == 1:
-                ga = ga.squeeze(-2)
-            ga = fit_grad(ga, self.metas[0])
-        if needs(self, 1):
-            gb = a.mT.matmul(g) if b_nd > 1 or a_nd > 1 else a.mT.matmul(g)
+                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+        if need_b:
+            gb = a.swapaxes(-1, -2) @ grad
             if b_nd == 1:
-                gb = gb.squeeze(-1)
-            gb = fit_grad(gb, self.metas[1])
+                gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
 
-class MatmulBackward0(MmBackward0):
-    __slots__ = ()
+@builtin("mm", backward_name="MmBackward0")
+class Mm(Matmul):
+    """``matmul`` of two matrices (its node is ``MmBackward0``, as in PyTorch)."""
 
 
-class DotBackward0(MmBackward0):
-    __slots__ = ()
+@builtin("dot", backward_name="DotBackward0")
+class Dot(Matmul):
+    """``matmul`` of two vectors (its node is ``DotBackward0``)."""
 
 
-def matmul(a, b):
+_BY_NDIMS = {(2, 2): Mm, (1, 1): Dot}
+
+
+@op("matmul")
+def matmul(input, other):
     """Matrix product with NumPy/PyTorch rules: 1-D is a vector, leading dims are batch dims
     and broadcast. Shapes (..., n, k) @ (..., k, m) -> (..., n, m)."""
-    _check_matmul(a, b, "matmul")
-    out = wrap(xp_of(a._data).matmul(a._data, b._data))
-    if state.enabled and (a._rg or b._rg):
-        nd = (a._data.ndim, b._data.ndim)
-        cls = MmBackward0 if nd == (2, 2) else DotBackward0 if nd == (1, 1) else MatmulBackward0
-        node = cls((a, b))
-        node.metas, node.nd = (meta(a), meta(b)), nd
-        node.save_for_backward(a if b._rg else None, b if a._rg else None)
-        attach(out, node)
-    return out
+    _check_matmul(input, other, "matmul")
+    cls = _BY_NDIMS.get((input._data.ndim, other._data.ndim), Matmul)
+    return cls.apply(input, other)
 
 
 def rmatmul(a, b):
     return matmul(b, a)
 
 
-def mm(a, b):
+@op("mm")
+def mm(input, mat2):
     """Product of two matrices: (n, k) @ (k, m) -> (n, m)."""
+    a, b = input, mat2
     if not isinstance(a, Tensor) or a._data.ndim != 2:
         raise RuntimeError(f"mm: self must be a matrix (got {getattr(a, 'dim', lambda: '?')()}-D)")
     if not isinstance(b, Tensor) or b._data.ndim != 2:
@@ -102,8 +119,10 @@ def mm(a, b):
     return matmul(a, b)
 
 
-def bmm(a, b):
+@op("bmm")
+def bmm(input, mat2):
     """Batched product: (B, n, k) @ (B, k, m) -> (B, n, m); no broadcasting."""
+    a, b = input, mat2
     if a._data.ndim != 3:
         raise RuntimeError(f"bmm: batch1 must be a 3D tensor (got {a._data.ndim}-D)")
     if b._data.ndim != 3:
@@ -114,15 +133,19 @@ def bmm(a, b):
     return matmul(a, b)
 
 
-def mv(a, v):
+@op("mv")
+def mv(input, vec):
+    a, v = input, vec
     if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"mv: expected a matrix and a vector, got {a._data.ndim}-D and "
                            f"{v._data.ndim}-D")
     return matmul(a, v)
 
 
-def dot(a, b):
+@op("dot", aliases=("inner",))
+def dot(input, other):
     """Inner product of two 1-D tensors of equal length."""
+    a, b = input, other
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D "
                            f"tensors")
@@ -136,8 +159,10 @@ def dot(a, b):
 inner = dot
 
 
-def outer(a, b):
+@op("outer", aliases=("ger",))
+def outer(input, vec2):
     """``out[i, j] = a[i] * b[j]``."""
+    a, b = input, vec2
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"outer: expected 1-D tensors, got {a._data.ndim}-D and "
                            f"{b._data.ndim}-D")
@@ -196,51 +221,68 @@ def _parse_einsum(equation, operands):
     return subs, rhs
 
 
-class EinsumBackward0(Node):
-    __slots__ = ("subs", "rhs", "metas")
+def _contract(xp, equation, *operands):
+    """``einsum`` with the array module's own function (NumPy: with a contraction order
+    search for three operands or more), or edutorch's when the backward is recorded."""
+    if len(operands) > 2 and not hasattr(operands[0], "_data"):
+        return xp.einsum(equation, *operands, optimize=True)
+    return xp.einsum(equation, *operands)
 
-    def backward(self, g):
-        ops = self.saved_tensors
+
+@builtin("einsum")
+class Einsum(Function):
+    """Einstein summation. The gradient of operand i is again an einsum: the output's gradient
+    contracted with every other operand, back onto operand i's subscripts (letters that
+    appear in operand i only were summed away: their gradient is broadcast back)."""
+
+    @staticmethod
+    def forward(ctx, *operands, subs, rhs):
+        ctx.save_for_backward(*operands)
+        ctx.subs, ctx.rhs = subs, rhs
+        ctx.shapes = [t.shape for t in operands]
+        return _contract(xp_of(operands[0]), ",".join(subs) + "->" + rhs, *operands)
+
+    @staticmethod
+    def backward(ctx, grad):
+        ops = ctx.saved_tensors
         grads = []
-        for i, s in enumerate(self.subs):
-            if not needs(self, i):
+        for i, s in enumerate(ctx.subs):
+            if not ctx.needs_input_grad[i]:
                 grads.append(None)
                 continue
             if len(set(s)) != len(s):
                 raise NotImplementedError(f"einsum backward: a subscript repeated within one "
                                           f"operand ('{s}', a diagonal) is not supported")
-            others = [(self.subs[j], ops[j]) for j in range(len(ops)) if j != i]
-            avail = set(self.rhs).union(*[set(o) for o, _ in others])
+            others = [(ctx.subs[j], ops[j]) for j in range(len(ops)) if j != i]
+            avail = set(ctx.rhs).union(*[set(o) for o, _ in others])
             target = "".join(c for c in s if c in avail)
-            eq = ",".join([self.rhs] + [o for o, _ in others]) + "->" + target
-            gi = einsum(eq, g, *[t for _, t in others])
-            if target != s:  # letters only in this operand were summed: broadcast back
-                shape = [self.metas[i][0][k] if c in target else 1 for k, c in enumerate(s)]
-                gi = gi.reshape([n for n, c in zip(shape, s) if c in target])
-                gi = gi.reshape(shape).expand(self.metas[i][0])
-            grads.append(fit_grad(gi, self.metas[i]))
+            eq = ",".join([ctx.rhs] + [o for o, _ in others]) + "->" + target
+            gi = _contract(ctx.xp, eq, grad, *[t for _, t in others])
+            # letters only in this operand were summed, and a size-1 letter may have met a
+            # larger one in another operand: broadcast the gradient back to the input's sizes
+            sizes = iter(gi.shape)
+            kept = tuple(next(sizes) if c in target else 1 for c in s)
+            full = tuple(max(k, n) for k, n in zip(kept, ctx.shapes[i]))
+            if target != s:
+                gi = gi.reshape(kept)
+            if full != kept:
+                gi = ctx.xp.broadcast_to(gi, full)
+            grads.append(gi)
         return tuple(grads)
 
 
+@op("einsum", method=False)
 def einsum(equation, *operands):
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)`` (``...`` allowed)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     check_devices("einsum", *operands)
     subs, rhs = _parse_einsum(equation, operands)
-    xp = xp_of(operands[0]._data)
     dtypes = {t._data.dtype for t in operands}
     if len(dtypes) > 1:
         raise RuntimeError(f"einsum(): expected all operands to have the same dtype, got "
                            f"{sorted(str(t.dtype) for t in operands)}")
-    out = wrap(xp.einsum(",".join(subs) + "->" + rhs, *[t._data for t in operands],
-                         optimize=len(operands) > 2))
-    if state.enabled and any(t._rg for t in operands):
-        node = EinsumBackward0(operands)
-        node.subs, node.rhs, node.metas = subs, rhs, [meta(t) for t in operands]
-        node.save_for_backward(*operands)
-        attach(out, node)
-    return out
+    return Einsum.apply(*operands, subs=tuple(subs), rhs=rhs)
 
 
 __all__ = ["matmul", "rmatmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "einsum"]

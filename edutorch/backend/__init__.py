@@ -4,41 +4,19 @@
 one API, so an op asks ``xp_of(array)`` for the module and calls ``xp.exp``, ``xp.matmul``, ...
 This module is the only place in edutorch that imports NumPy or CuPy to compute; it also holds
 the few primitives that API lacks (scatter-add with repeated indices, sliding windows) and the
-random number generators (see :mod:`edutorch.backend.random`).
+random number generators (see :mod:`edutorch.backend.random`) and the memory helpers
+(:mod:`edutorch.backend.memory`).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from . import memory
+
 ndarray = np.ndarray
 _cupy = None  # imported on first use: a CPU-only install never needs CuPy
 
-
-def _keep_freed_memory() -> None:
-    """Ask glibc's malloc to keep large freed blocks for reuse instead of returning them.
-
-    A training step allocates the same large arrays every time (activations, gradients). By
-    default glibc hands blocks above a threshold back to the OS as soon as they are freed, and
-    the next step pays a page fault for every 4 KiB page of them again: on an LSTM step that is
-    about a sixth of the time. Raising the two thresholds makes freed memory reusable, as a
-    caching allocator would. Peak memory does not grow (the same blocks are reused); the process
-    only gives memory back later. Set EDUTORCH_MALLOC_TUNING=0 to leave malloc alone.
-    """
-    import os
-    import sys
-    if not sys.platform.startswith("linux") or os.environ.get("EDUTORCH_MALLOC_TUNING") == "0":
-        return
-    try:
-        import ctypes
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
-        return
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    mallopt(M_MMAP_THRESHOLD, 32 * 2 ** 20)  # blocks up to 32 MiB come from the reusable heap
-    mallopt(M_TRIM_THRESHOLD, 256 * 2 ** 20)  # keep up to 256 MiB of free heap for reuse
-
-
-_keep_freed_memory()
+memory.keep_freed_memory()  # once, at import: large freed blocks stay reusable (memory.py)
 
 
 def _silence_floating_point_warnings() -> None:
@@ -98,7 +76,7 @@ def _require_cuda(index: int):
 
 def xp_of(array):
     """The array module (numpy or cupy) that owns ``array``."""
-    if type(array) is np.ndarray:
+    if type(array) is np.ndarray or isinstance(array, np.generic):
         return np
     return _cupy
 

@@ -1,8 +1,10 @@
 """Affine maps: ``linear`` (y = x W^T + b) and ``bilinear`` (y_k = x1^T W_k x2 + b_k)."""
 from __future__ import annotations
 
-from ..._ops.common import Node, attach, check_devices, needs, state, wrap
+from ...autograd.function import Function
+from ..._ops.common import check_devices
 from ..._ops.linalg import einsum
+from ..._ops.registry import builtin
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]
@@ -32,28 +34,39 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _affine(input, weight, bias)
 
 
-class AddmmBackward0(Node):
+@builtin("linear", backward_name="AddmmBackward0")
+class Addmm(Function):
     """y = x W^T + b: dx = g W, dW = g^T x, db = sum of g over the batch.
 
     One node instead of transpose + matmul + add: the weight's gradient comes out as one
     fresh (out, in) array, ready to be stored in ``weight.grad`` without a copy.
     """
-    __slots__ = ("x_shape",)
 
-    def backward(self, g):
-        x, w = self.saved_tensors
-        x_shape = self.x_shape
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        need_x, need_w = (ctx.needs_input_grad or (False, False))[:2]
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)  # each for the other
+        ctx.x_shape = x.shape
+        X = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x  # one big product, not a batch
+        out = X @ w.T
+        if x.ndim > 2:
+            out = out.reshape(x.shape[:-1] + (out.shape[-1],))
+        if b is not None:
+            out += b  # the product is a fresh array: add the bias into it
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need_x, need_w, *need_b = ctx.needs_input_grad
+        g2 = grad.reshape(-1, grad.shape[-1]) if grad.ndim != 2 else grad  # (N, out)
         gx = gw = gb = None
-        if needs(self, 0):
-            gx = g.reshape(-1, g.shape[-1]).matmul(w).reshape(x_shape) if g.dim() > 2 \
-                else g.matmul(w)
-        if needs(self, 1) or (len(self.next_functions) > 2 and needs(self, 2)):
-            g2 = g.reshape(-1, g.shape[-1]) if g.dim() != 2 else g
-            if needs(self, 1):
-                x2 = x.reshape(-1, x.shape[-1]) if x.dim() != 2 else x
-                gw = g2.mT.matmul(x2)
-            if len(self.next_functions) > 2 and needs(self, 2):
-                gb = g2.sum(0)
+        if need_x:
+            gx = (g2 @ w).reshape(ctx.x_shape)
+        if need_w:
+            gw = g2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
+        if need_b and need_b[0]:
+            gb = g2.sum(0)
         return gx, gw, gb
 
 
@@ -68,21 +81,7 @@ def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     if b is not None and b._data.shape != (w._data.shape[0],):
         raise RuntimeError(f"linear: bias must have shape [{w._data.shape[0]}] "
                            f"(out_features), got {list(b._data.shape)}")
-    X = x._data
-    if X.ndim > 2:  # (*, in) -> (N, in): one big matrix product instead of a batch of small ones
-        X = X.reshape(-1, X.shape[-1])
-    A = X @ w._data.T
-    if x._data.ndim > 2:
-        A = A.reshape(x._data.shape[:-1] + (A.shape[-1],))
-    if b is not None:
-        A += b._data  # the product is a fresh array: add the bias into it
-    out = wrap(A)
-    if state.enabled and any(t._rg for t in inputs):
-        node = AddmmBackward0(inputs)
-        node.x_shape = x._data.shape
-        node.save_for_backward(x if w._rg else None, w if x._rg else None)
-        attach(out, node)
-    return out
+    return Addmm.apply(*inputs)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None
