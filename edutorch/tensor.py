@@ -423,9 +423,12 @@ class Tensor:
 
 
 def _apply_view_steps(base, steps):
+    """Make a view again from its base: replay the view ops that made it."""
     t = base
-    for name, args in steps:
-        t = getattr(t, name)(*args)
+    for cls, kwargs, nr in steps:
+        t = cls.apply(t, **kwargs)
+        if nr is not None:
+            t = t[nr]
     return t
 
 

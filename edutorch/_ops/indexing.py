@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from .. import backend
 from .. import _dtype as dt
-from .common import (Node, Tensor, attach, check_devices, fit_grad, meta, needs, state, wrap,
-                     wrap_dim, xp_of, device_error)
-from .shape import view_result
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from .common import Tensor, check_devices, wrap, wrap_dim, xp_of, device_error
+from .registry import builtin, op
 
 
 def normalize_key(x: Tensor, key):
@@ -56,47 +57,49 @@ def normalize_key(x: Tensor, key):
     return tuple(out), advanced
 
 
-class IndexBackward0(Node):
-    """Gradient of ``x[key]``: zeros shaped like ``x`` with the gradient added at ``key``."""
-    __slots__ = ("shape", "key", "advanced")
+@builtin("index", backward_name="IndexBackward0")
+class Index(Function):
+    """``x[key]``: a view for basic keys, a copy for advanced ones. The gradient is zeros
+    shaped like ``x`` with the output's gradient added at ``key``."""
+    is_view = True
 
-    def backward(self, g):
-        return (index_grad(g, self.shape, self.key, self.advanced),)
+    @staticmethod
+    def forward(ctx, x, key=(), advanced=False):
+        ctx.shape, ctx.key, ctx.advanced = x.shape, key, advanced
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexGrad.apply(grad, shape=ctx.shape, key=ctx.key, advanced=ctx.advanced)
 
 
-class IndexGradBackward(Node):
-    """Backward of ``index_grad`` (needed for second derivatives): read back at ``key``."""
-    __slots__ = ("key", "advanced")
+@builtin("index_grad", backward_name="IndexGradBackward")
+class IndexGrad(Function):
+    """zeros(shape) with ``g`` added at ``key`` (repeated indices add up); its own backward
+    reads back at ``key`` (for second derivatives)."""
 
-    def backward(self, g):
-        return (_getitem_normalized(g, self.key, self.advanced),)
+    @staticmethod
+    def forward(ctx, g, shape=(), key=(), advanced=False):
+        ctx.key, ctx.advanced = key, advanced
+        z = xp_of(g).zeros(shape, dtype=g.dtype)
+        if advanced:
+            backend.scatter_add(z, key, g)
+        else:
+            z[key] = g
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Index.apply(grad, key=ctx.key, advanced=ctx.advanced)
 
 
 def index_grad(g: Tensor, shape, key, advanced) -> Tensor:
     """zeros(shape) with ``g`` added at ``key`` (repeated indices add up)."""
-    xp = xp_of(g._data)
-    z = xp.zeros(shape, dtype=g._data.dtype)
-    if advanced:
-        backend.scatter_add(z, key, g._data)
-    else:
-        z[key] = g._data
-    out = wrap(z)
-    if g._rg and state.enabled:
-        node = IndexGradBackward((g,))
-        node.key, node.advanced = key, advanced
-        attach(out, node)
-    return out
+    return IndexGrad.apply(g, shape=shape, key=key, advanced=advanced)
 
 
 def _getitem_normalized(x, key, advanced):
-    A = x._data
-    arr = A[key]
-    out = wrap(arr) if advanced else view_result(x, arr, ("__getitem__", (key,)))
-    if x._rg and state.enabled:
-        node = IndexBackward0((x,))
-        node.shape, node.key, node.advanced = A.shape, key, advanced
-        attach(out, node)
-    return out
+    return Index.apply(x, key=key, advanced=advanced)
 
 
 def getitem(x, key):
@@ -109,23 +112,37 @@ def getitem(x, key):
             "axis", "dimension")) from None
 
 
-class IndexPutBackward0(Node):
+@builtin("index_put")
+class IndexPut(Function):
     """``out = x; out[key] = v``: x gets the gradient outside ``key``, v the part inside."""
-    __slots__ = ("key", "advanced", "vmeta", "shape")
 
-    def backward(self, g):
+    @staticmethod
+    def forward(ctx, x, v, key=(), advanced=False):
+        ctx.key, ctx.advanced = key, advanced
+        out = x.copy()
+        try:
+            out[key] = v.astype(x.dtype, copy=False)
+        except ValueError as e:
+            raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
+                               f"{list(v.shape)} cannot be broadcast to indexing result of "
+                               f"shape {list(x[key].shape)} ({e})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_v = ctx.needs_input_grad
         gx = gv = None
-        if needs(self, 0):
-            xp = xp_of(g._data)
-            keep = xp.ones(self.shape, dtype=bool)
-            keep[self.key] = False
-            gx = g * wrap(keep)
-        if needs(self, 1):
-            picked = _getitem_normalized(g, self.key, self.advanced)
-            gv = fit_grad(picked, self.vmeta)
+        if need_x:
+            keep = xp_of(grad._data if hasattr(grad, "_data") else grad).ones(grad.shape,
+                                                                              dtype=bool)
+            keep[ctx.key] = False
+            gx = grad * (wrap(keep) if hasattr(grad, "_data") else keep)
+        if need_v:
+            gv = Index.apply(grad, key=ctx.key, advanced=ctx.advanced)
         return gx, gv
 
 
+@op("index_put", function=False)
 def index_put(x, key, value, accumulate=False):
     """Out-of-place ``x[key] = value`` (``+=`` with ``accumulate=True``)."""
     nkey, advanced = normalize_key(x, key)
@@ -135,20 +152,7 @@ def index_put(x, key, value, accumulate=False):
     check_devices("index_put", x, value)
     if accumulate:
         return x + index_grad(value.expand(x._data[nkey].shape), x._data.shape, nkey, advanced)
-    V = value._data.astype(x._data.dtype, copy=False)
-    A = x._data.copy()
-    try:
-        A[nkey] = V
-    except ValueError as e:
-        raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
-                           f"{list(value._data.shape)} cannot be broadcast to indexing result of "
-                           f"shape {list(x._data[nkey].shape)} ({e})") from None
-    out = wrap(A)
-    if state.enabled and (x._rg or value._rg):
-        node = IndexPutBackward0((x, value))
-        node.key, node.advanced, node.vmeta, node.shape = nkey, advanced, meta(value), A.shape
-        attach(out, node)
-    return out
+    return IndexPut.apply(x, value, key=nkey, advanced=advanced)
 
 
 def setitem(x, key, value):
@@ -156,14 +160,13 @@ def setitem(x, key, value):
     from . import inplace
     nkey, advanced = normalize_key(x, key)
     if not advanced:
-        target = _getitem_normalized(x, nkey, False) if state.enabled and x._rg else \
-            view_result(x, x._data[nkey], ("__getitem__", (nkey,)))
+        target = _getitem_normalized(x, nkey, False)
         if target._base is None:  # 0-d or other non-view result: fall back to index_put
             inplace.commit(x, index_put(x, key, value), "setitem")
             return
         inplace.copy_(target, value)
         return
-    tracked = state.enabled and (x._rg or (isinstance(value, Tensor) and value._rg))
+    tracked = grad_mode.state.enabled and (x._rg or (isinstance(value, Tensor) and value._rg))
     if not tracked:
         v = value._data if isinstance(value, Tensor) else value
         if isinstance(value, Tensor) and type(v) is not type(x._data):
@@ -214,6 +217,7 @@ def _check_index_tensor(op, x, dim, index):
     return d
 
 
+@op("gather")
 def gather(x, dim, index):
     """``out[i][j] = x[i][index[i][j]]`` for dim=1 (and likewise for other dims)."""
     d = _check_index_tensor("gather", x, dim, index)
@@ -221,24 +225,37 @@ def gather(x, dim, index):
     return _getitem_normalized(x, key, True)
 
 
+@op("take_along_dim")
 def take_along_dim(x, indices, dim):
     return gather(x, dim, indices)
 
 
-class ScatterBackward0(Node):
-    __slots__ = ("key", "dim", "index", "vmeta")
+@builtin("scatter", backward_name="ScatterBackward0")
+class Scatter(Function):
+    """Out-of-place ``out[key] = src`` (or a value): x gets the gradient outside ``key``,
+    src the gradient gathered at ``key``."""
 
-    def backward(self, g):
-        gx = gs = None
-        if needs(self, 0):
-            keep = xp_of(g._data).ones(g._data.shape, dtype=bool)
-            keep[self.key] = False
-            gx = g * wrap(keep)
-        if len(self.next_functions) > 1 and needs(self, 1):
-            gs = gather(g, self.dim, self.index)
+    @staticmethod
+    def forward(ctx, x, src=None, key=(), value=None, src_key=()):
+        ctx.key, ctx.src_key = key, src_key
+        out = x.copy()
+        out[key] = src[src_key].astype(out.dtype, copy=False) if src is not None else value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        G = grad._data if hasattr(grad, "_data") else grad
+        keep = xp_of(G).ones(G.shape, dtype=bool)
+        keep[ctx.key] = False
+        gx = grad * (wrap(keep) if hasattr(grad, "_data") else keep) if needs[0] else None
+        gs = None
+        if len(needs) > 1 and needs[1]:
+            gs = Index.apply(grad, key=ctx.key, advanced=True)
         return gx, gs
 
 
+@op("scatter")
 def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     """Out-of-place ``out[i][index[i][j]] = src[i][j]`` for dim=1; ``reduce='add'`` adds."""
     if src is None and value is None:
@@ -254,24 +271,14 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                            f"{reduce} (edutorch supports 'add')")
     d = _check_index_tensor("scatter", x, dim, index)
-    xp = xp_of(x._data)
-    key = _along_key(index._data, d, xp)
-    A = x._data.copy()
-    if src is not None:
-        check_devices("scatter", x, src)
-        ikey = tuple(slice(0, n) for n in index._data.shape)
-        A[key] = src._data[ikey].astype(A.dtype, copy=False)
-    else:
-        A[key] = value
-    out = wrap(A)
-    srcs = [src] if src is not None else []
-    if state.enabled and (x._rg or any(s._rg for s in srcs)):
-        node = ScatterBackward0([x] + srcs)
-        node.key, node.dim, node.index = key, d, index
-        attach(out, node)
-    return out
+    key = _along_key(index._data, d, xp_of(x._data))
+    if src is None:
+        return Scatter.apply(x, key=key, value=value)
+    check_devices("scatter", x, src)
+    return Scatter.apply(x, src, key=key, src_key=tuple(slice(0, n) for n in index._data.shape))
 
 
+@op("scatter_add")
 def scatter_add(x, dim, index, src):
     """Out-of-place ``out[i][index[i][j]] += src[i][j]`` (repeated indices add up)."""
     d = _check_index_tensor("scatter_add", x, dim, index)
@@ -282,6 +289,7 @@ def scatter_add(x, dim, index, src):
     return x + index_grad(part.to(x.dtype), x._data.shape, key, True)
 
 
+@op("index_select")
 def index_select(x, dim, index):
     """The slices of dim ``dim`` listed in the 1-D ``index``."""
     if not isinstance(index, Tensor) or index._data.ndim > 1 or index._data.dtype.kind not in "iu":
@@ -292,6 +300,7 @@ def index_select(x, dim, index):
     return _getitem_normalized(x, key, True)
 
 
+@op("index_add")
 def index_add(x, dim, index, source, *, alpha=1):
     d = wrap_dim(dim, max(x._data.ndim, 1), "index_add")
     key = (slice(None),) * d + (index._data.reshape(-1),)
@@ -299,18 +308,42 @@ def index_add(x, dim, index, source, *, alpha=1):
     return x + index_grad(src.to(x.dtype), x._data.shape, key, True)
 
 
-class MaskedFillBackward0(Node):
-    __slots__ = ("mask", "vmeta")
+@builtin("masked_fill")
+class MaskedFill(Function):
+    """``value`` where ``mask`` holds, else ``x``: x gets the gradient outside the mask, a
+    tensor value the sum of it inside."""
 
-    def backward(self, g):
-        m = wrap(self.mask)
-        gx = g * ~m if needs(self, 0) else None
-        gv = None
-        if len(self.next_functions) > 1 and needs(self, 1):
-            gv = fit_grad((g * m).sum(), self.vmeta)
-        return gx, gv
+    @staticmethod
+    def forward(ctx, x, mask, value=None):
+        xp = xp_of(x)
+        v = value if value is not None else ctx.value
+        ctx.mask = xp.broadcast_to(mask, x.shape)
+        return xp.where(mask, xp.asarray(v, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        m = wrap(ctx.mask) if hasattr(grad, "_data") else ctx.mask
+        return grad * ~m, None
 
 
+@builtin("masked_fill", backward_name="MaskedFillBackward1")
+class MaskedFillTensor(Function):
+    """``masked_fill`` with a 0-d tensor value (which gets a gradient too)."""
+
+    @staticmethod
+    def forward(ctx, x, mask, v):
+        xp = xp_of(x)
+        ctx.mask = xp.broadcast_to(mask, x.shape)
+        return xp.where(mask, v.astype(x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        m = wrap(ctx.mask) if hasattr(grad, "_data") else ctx.mask
+        need_x, _, need_v = ctx.needs_input_grad
+        return (grad * ~m if need_x else None), None, ((grad * m).sum() if need_v else None)
+
+
+@op("masked_fill")
 def masked_fill(x, mask, value):
     """``value`` where ``mask`` (broadcast) is True, else ``x``; keeps ``x``'s dtype."""
     if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
@@ -326,33 +359,25 @@ def masked_fill(x, mask, value):
     except ValueError:
         raise RuntimeError(f"masked_fill: the mask of shape {list(M.shape)} must be "
                            f"broadcastable to the input of shape {list(x._data.shape)}") from None
-    vt = value if isinstance(value, Tensor) else None
-    if vt is not None:
-        if vt._data.ndim != 0:
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {vt._data.ndim} dimension(s).")
-        v = vt._data.astype(x._data.dtype)
-    else:
-        v = value
-        if isinstance(value, float) and x._data.dtype.kind in "iub":
-            raise RuntimeError(f"masked_fill: value {value} cannot be converted to type "
-                               f"{x.dtype.name} without overflow")
-    out = wrap(xp.where(M, xp.asarray(v, dtype=x._data.dtype), x._data))
-    if state.enabled and (x._rg or (vt is not None and vt._rg)):
-        inputs = [x] if vt is None else [x, vt]
-        node = MaskedFillBackward0(inputs)
-        node.mask = xp.broadcast_to(M, x._data.shape)
-        node.vmeta = meta(vt) if vt is not None else None
-        attach(out, node)
-    return out
+                               f"got tensor with {value._data.ndim} dimension(s).")
+        return MaskedFillTensor.apply(x, mask, value)
+    if isinstance(value, float) and x._data.dtype.kind in "iub":
+        raise RuntimeError(f"masked_fill: value {value} cannot be converted to type "
+                           f"{x.dtype.name} without overflow")
+    return MaskedFill.apply(x, mask, value=value)
 
 
+@op("masked_select")
 def masked_select(x, mask):
     xp = xp_of(x._data)
     shape = xp.broadcast_shapes(mask._data.shape, x._data.shape)
     return getitem(x.expand(shape), wrap(xp.broadcast_to(mask._data, shape)))
 
 
+@op("nonzero")
 def nonzero(x, *, as_tuple=False):
     idx = xp_of(x._data).nonzero(x._data)
     if as_tuple:
@@ -366,40 +391,50 @@ def argwhere(x):
     return nonzero(x)
 
 
-class TrilBackward0(Node):
-    __slots__ = ("k", "upper")
+class Tril(Function):
+    """The lower (``Triu``: upper) triangle; the gradient keeps the same triangle."""
+    upper = False
 
-    def backward(self, g):
-        return ((g.triu if self.upper else g.tril)(self.k),)
+    @classmethod
+    def forward(cls, ctx, x, diagonal=0):
+        ctx.diagonal = diagonal
+        return (xp_of(x).triu if cls.upper else xp_of(x).tril)(x, diagonal)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        if hasattr(grad, "_data"):
+            return grad.triu(ctx.diagonal) if cls.upper else grad.tril(ctx.diagonal)
+        return cls.forward(ctx, grad, ctx.diagonal)
+
+
+class Triu(Tril):
+    upper = True
+
+
+builtin("tril")(Tril)
+builtin("triu")(Triu)
 
 
 def _tri(x, diagonal, upper):
     if x._data.ndim < 2:
         raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
                            f"dimensions")
-    xp = xp_of(x._data)
-    out = wrap((xp.triu if upper else xp.tril)(x._data, diagonal))
-    if x._rg and state.enabled:
-        node = (TriuBackward0 if upper else TrilBackward0)((x,))
-        node.k, node.upper = diagonal, upper
-        attach(out, node)
-    return out
+    return (Triu if upper else Tril).apply(x, diagonal=diagonal)
 
 
-class TriuBackward0(TrilBackward0):
-    __slots__ = ()
-
-
+@op("tril")
 def tril(x, diagonal=0):
     """Lower triangle (below and on diagonal ``diagonal``), zeros elsewhere."""
     return _tri(x, diagonal, False)
 
 
+@op("triu")
 def triu(x, diagonal=0):
     """Upper triangle (on and above diagonal ``diagonal``), zeros elsewhere."""
     return _tri(x, diagonal, True)
 
 
+@op("diagonal")
 def diagonal(x, offset=0, dim1=0, dim2=1):
     xp = xp_of(x._data)
     n = x._data.ndim
@@ -412,7 +447,4 @@ def diagonal(x, offset=0, dim1=0, dim2=1):
     return moved[(Ellipsis, wrap(r), wrap(c))]
 
 
-__all__ = ["getitem", "setitem", "index_put", "gather", "take_along_dim", "scatter",
-           "scatter_add", "index_select", "index_add", "masked_fill", "masked_select", "nonzero",
-           "argwhere", "tril", "triu", "diagonal", "index_grad", "normalize_key"]
-del dt
+__all__ = ["getitem", "setitem", "index_put", "index_grad", "normalize_key"]

@@ -12,7 +12,9 @@ routes the gradient of the written region to the new values and the rest to the 
 from __future__ import annotations
 
 from .. import _dtype as dt
-from .common import Node, Tensor, attach, prepare_binary, state, wrap, xp_of
+from ..autograd.function import Function
+from .common import Tensor, prepare_binary, state, wrap, xp_of
+from .registry import builtin
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_LEAF_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -39,18 +41,26 @@ def _write(x, array, op):
     x._vc[0] += 1
 
 
-class CopySlices(Node):
-    """The base after an in-place op on one of its views: inputs (old base, new view values)."""
-    __slots__ = ("steps",)
+@builtin("copy_slices", backward_name="CopySlices")
+class CopySlices(Function):
+    """The base after an in-place op on one of its views. Inputs: the old base and the new
+    values of the view; the gradient of the view's region goes to the new values, the rest to
+    the old base. (``commit`` has already written the values; forward only hands back the
+    base's memory.)"""
 
-    def backward(self, g):
+    @staticmethod
+    def forward(ctx, base, values, steps=()):
+        ctx.steps = steps
+        return base
+
+    @staticmethod
+    def backward(ctx, grad):
         from ..tensor import _apply_view_steps
-        xp = xp_of(g._data)
-        keep = xp.ones(g._data.shape, dtype=bool)
-        _apply_view_steps(wrap(keep), self.steps)._data[...] = False
-        g_base = g * wrap(keep)
-        g_view = _apply_view_steps(g, self.steps)
-        return g_base, g_view
+        G = grad._data if hasattr(grad, "_data") else grad
+        outside = xp_of(G).ones(G.shape, dtype=bool)
+        _apply_view_steps(outside, ctx.steps)[...] = False
+        return (grad * (wrap(outside) if hasattr(grad, "_data") else outside),
+                _apply_view_steps(grad, ctx.steps))
 
 
 def commit(x: Tensor, result: Tensor, op: str) -> Tensor:
@@ -67,15 +77,14 @@ def commit(x: Tensor, result: Tensor, op: str) -> Tensor:
         if x._base is not None:
             base = x._base
             base_old = (base.grad_fn, base._output_nr)
-            node = CopySlices((base, result))
-            node.steps = x._view_fn
+            node = CopySlices.apply(base, result, steps=x._view_fn).grad_fn
             base.grad_fn, base._output_nr, base._rg = node, 0, True
             _move_retained_grad(base, *base_old)
             x._refresh_view_grad_fn()
         elif result._rg:
             x.grad_fn, x._output_nr, x._rg = result.grad_fn, result._output_nr, True
         else:
-            x.grad_fn, x._output_nr = OverwrittenBackward((x,)), 0
+            x.grad_fn, x._output_nr = Overwritten.apply(x, x._data).grad_fn, 0
         _move_retained_grad(x, *old)
     return x
 
@@ -96,22 +105,13 @@ def _move_retained_grad(t: Tensor, old_fn, old_nr) -> None:
 def _snapshot(x: Tensor) -> Tensor:
     """A copy of x's current value that keeps x's place in the graph (its grad_fn or leaf)."""
     from ..autograd.graph import edge_of
-    s = wrap(x._data.copy())
     fn, nr = edge_of(x)
+    if fn is not None and x.grad_fn is None:
+        return x.clone()  # a leaf: the copy's gradient flows to it
+    s = wrap(x._data.copy())
     if fn is not None:
-        s._rg = True
-        if x.grad_fn is not None:
-            s.grad_fn, s._output_nr = x.grad_fn, x._output_nr
-        else:
-            s.grad_fn = _Alias((x,))  # x is a leaf not requiring grad: nothing to do
+        s._rg, s.grad_fn, s._output_nr = True, fn, nr
     return s
-
-
-class _Alias(Node):
-    __slots__ = ()
-
-    def backward(self, g):
-        return (g,)
 
 
 def check_leaf(x: Tensor) -> None:
@@ -132,17 +132,21 @@ def apply_tracked(x: Tensor, fn, op: str) -> Tensor:
     if not result._rg and snap._rg:
         # the new value does not depend on the old one (fill_, x[i] = 5): x stays in the graph,
         # and its old history gets a zero gradient
-        constant = wrap(result._data)
-        result = attach(constant, OverwrittenBackward((snap,)))
+        result = Overwritten.apply(snap, result._data)
     return commit(x, result, op)
 
 
-class OverwrittenBackward(Node):
-    """The old value of a tensor overwritten by a constant: it gets no gradient."""
-    __slots__ = ()
+@builtin("overwritten", backward_name="OverwrittenBackward")
+class Overwritten(Function):
+    """The old value of a tensor overwritten by a constant: it gets a zero gradient."""
 
-    def backward(self, g):
-        return (g * 0,)
+    @staticmethod
+    def forward(ctx, old, value=None):
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
 
 
 def _tracked(x, args, kwargs) -> bool:

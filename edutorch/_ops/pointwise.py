@@ -239,8 +239,12 @@ def remainder(input, other):
 
 
 def rremainder(input, other):
-    """``other % input`` for a number ``other``."""
+    """``other % input`` for a number ``other`` (PyTorch has no derivative w.r.t. ``input``)."""
+    from ..autograd.grad_mode import is_grad_enabled
     from .creation import full_like
+    if input._rg and is_grad_enabled():
+        raise RuntimeError("remainder: gradient w.r.t. the divisor of number % tensor is not "
+                           "implemented")
     return Remainder.apply(full_like(input, other, dtype=dt.result_type(input, other)), input)
 
 

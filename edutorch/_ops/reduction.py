@@ -1,28 +1,31 @@
 """Reductions: sum, mean, prod, var/std, max/min, logsumexp, norm, ... over some dims.
 
 The backward of a reduction spreads the output's gradient back over the reduced elements: for
-``sum`` every element gets it unchanged (an ``expand``), for ``mean`` divided by the count, for
+``sum`` every element gets it unchanged (a broadcast), for ``mean`` divided by the count, for
 ``max`` only the element(s) that won.
 """
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 from .. import _dtype as dt
-from .common import (Node, Tensor, attach, normalize_dims, state, wrap, xp_of, float_array)
+from ..autograd.function import Function
+from .common import Tensor, normalize_dims, wrap, wrap_dim, xp_of
+from .registry import builtin, op
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
+_F16 = dt.float16.np
+_F32 = dt.float32.np
 
 
-def _axes(x, dim, op):
-    """numpy ``axis`` argument for ``dim`` (None means every dim)."""
-    nd = x._data.ndim
-    if nd == 0:
+def _axes(x, dim, name):
+    """NumPy's ``axis`` for ``dim`` (None: every dim) on an array of ``x.ndim`` dims."""
+    if x.ndim == 0:
         if dim is not None:
-            normalize_dims(dim, 1, op)  # only 0 / -1 are valid on a scalar
+            normalize_dims(dim, 1, name)  # only 0 / -1 are valid on a scalar
         return None
-    axes = normalize_dims(dim, nd, op)
-    return axes
+    return normalize_dims(dim, x.ndim, name)
 
 
 def _kept_shape(shape, axes):
@@ -31,120 +34,168 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def _expand_back(g, shape, axes, keepdim):
-    """Reshape a reduced gradient to keep the reduced dims as 1, then broadcast to ``shape``."""
+def _count(shape, axes) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def expand_back(xp, g, shape, axes, keepdim):
+    """A reduced gradient, broadcast back over the reduced dims (kept as 1 first)."""
     if not keepdim:
         g = g.reshape(_kept_shape(shape, axes))
-    return g.expand(shape)
+    return xp.broadcast_to(g, shape)
 
 
-class SumBackward0(Node):
-    __slots__ = ("shape", "axes", "keepdim")
+def _accumulating(A):
+    """The dtype a sum accumulates in: int64 for integers and bools, float32 for float16
+    (as PyTorch: float16 has too few bits to add many numbers)."""
+    if A.dtype.kind in "bui":
+        return dt.int64.np
+    return _F32 if A.dtype == _F16 else None
 
-    def backward(self, g):
-        return (_expand_back(g, self.shape, self.axes, self.keepdim),)
+
+class _Reduction(Function):
+    """Remembers the input's shape, the reduced axes and keepdim for the backward."""
+
+    @staticmethod
+    def remember(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
 
 
-class SumBackward1(SumBackward0):
+@builtin("sum")
+class Sum(_Reduction):
+    """d(sum x)/dx_i = 1: every element gets the output's gradient."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False, dtype=None):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        if dtype is not None:
+            x = x.astype(dtype)
+        acc = _accumulating(x)
+        out = x.sum(axis=axes, keepdims=keepdim, dtype=acc)
+        return out.astype(_F16) if x.dtype == _F16 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_back(ctx.xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class SumDim(Sum):
     """``sum(dim=...)``: PyTorch names the node of a reduction over given dims SumBackward1."""
-    __slots__ = ()
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None):
-    """Sum over ``dim`` (an int, a tuple, or None for all). Integers and bools sum to int64."""
-    axes = _axes(x, dim, "sum")
-    A = x._data
-    if dtype is not None:
-        A = A.astype(dt.to_dtype(dtype).np)
-    elif A.dtype.kind in "bui" and A.dtype != dt.int64.np:
-        A = A.astype(dt.int64.np)
-    out = wrap(A.sum(axis=axes, keepdims=keepdim))
-    if x._rg and state.enabled:
-        node = (SumBackward0 if dim is None else SumBackward1)((x,))
-        node.shape, node.axes, node.keepdim = A.shape, axes, keepdim
-        attach(out, node)
-    return out
+builtin("sum", backward_name="SumBackward1")(SumDim)
 
 
-class SumToSizeBackward(Node):
-    __slots__ = ("shape",)
+@op("sum")
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Sum over ``dim`` (an int, a tuple, or None for all). Integers and bools sum to int64.
+    (``axis``/``keepdims`` are NumPy's spellings, accepted as PyTorch does.)"""
+    dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
+    axes = _axes(input._data, dim, "sum")
+    cls = Sum if dim is None else SumDim
+    return cls.apply(input, axes=axes, keepdim=keepdim,
+                     dtype=None if dtype is None else dt.to_dtype(dtype).np)
 
-    def backward(self, g):
-        return (g.expand(self.shape),)
+
+def _numpy_spelling(dim, keepdim, axis, keepdims):
+    return (axis if dim is None else dim), (keepdims if keepdims is not None else keepdim)
 
 
-def sum_to_size(x, *size):
-    """Sum ``x`` down to ``size`` (the reverse of broadcasting)."""
-    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-    A = x._data
-    if A.shape == shape:
-        return x
-    lead = A.ndim - len(shape)
-    if lead < 0:
-        raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to the tensor's "
-                           f"size {list(A.shape)}")
-    axes = list(range(lead))
-    for i, s in enumerate(shape):
-        if s == 1 and A.shape[lead + i] != 1:
-            axes.append(lead + i)
-        elif s != A.shape[lead + i]:
+@builtin("sum_to_size", backward_name="SumToSizeBackward")
+class SumToSize(Function):
+    """The reverse of broadcasting: sum down to ``shape``; backward broadcasts again."""
+
+    @staticmethod
+    def forward(ctx, x, shape=()):
+        from .. import backend
+        ctx.shape = x.shape
+        try:
+            return backend.sum_to(x, shape)
+        except ValueError:
             raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to the "
-                               f"tensor's size {list(A.shape)}")
-    out = wrap(A.sum(axis=tuple(axes), keepdims=True).reshape(shape))
-    if x._rg and state.enabled:
-        node = SumToSizeBackward((x,))
-        node.shape = A.shape
-        attach(out, node)
-    return out
+                               f"tensor's size {list(x.shape)}") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.broadcast_to(grad, ctx.shape)
 
 
-class MeanBackward0(Node):
-    __slots__ = ("shape", "axes", "keepdim", "count")
-
-    def backward(self, g):
-        return (_expand_back(g / self.count, self.shape, self.axes, self.keepdim),)
-
-
-class MeanBackward1(MeanBackward0):
-    """``mean(dim=...)`` (PyTorch's name for the node of a reduction over given dims)."""
-    __slots__ = ()
+@op("sum_to_size", function=False)
+def sum_to_size(input, *size):
+    """Sum ``input`` down to ``size`` (the reverse of broadcasting)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if input._data.shape == shape:
+        return input
+    return SumToSize.apply(input, shape=shape)
 
 
-def mean(x, dim=None, keepdim=False, *, dtype=None):
+@builtin("mean")
+class Mean(_Reduction):
+    """d(mean x)/dx_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        ctx.count = _count(x.shape, axes)
+        if x.dtype == _F16:
+            return x.mean(axis=axes, keepdims=keepdim, dtype=_F32).astype(_F16)
+        return x.mean(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return expand_back(ctx.xp, grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class MeanDim(Mean):
+    pass
+
+
+builtin("mean", backward_name="MeanBackward1")(MeanDim)
+
+
+@op("mean")
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Arithmetic mean over ``dim``; needs a floating point tensor (or ``dtype=``)."""
-    A = x._data
-    if dtype is not None:
-        A = A.astype(dt.to_dtype(dtype).np)
-    if A.dtype.kind != "f":
+    dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
+    x = input if dtype is None else input.to(dt.to_dtype(dtype))
+    if x._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {dt.scalar_type_name(x.dtype)}")
-    axes = _axes(x, dim, "mean")
-    out = wrap(A.mean(axis=axes, keepdims=keepdim))
-    if x._rg and state.enabled:
-        node = (MeanBackward0 if dim is None else MeanBackward1)((x,))
-        node.shape, node.axes, node.keepdim = A.shape, axes, keepdim
-        n = 1
-        for i, s in enumerate(A.shape):
-            if axes is None or i in axes:
-                n *= s
-        node.count = n
-        attach(out, node)
-    return out
+                           f"floating point or complex dtype. Got: "
+                           f"{dt.scalar_type_name(input.dtype)}")
+    axes = _axes(x._data, dim, "mean")
+    return (Mean if dim is None else MeanDim).apply(x, axes=axes, keepdim=keepdim)
 
 
-class ProdBackward0(Node):
+@builtin("prod")
+class Prod(_Reduction):
     """d(prod x)/dx_i is the product of the others: out / x_i when no x is zero."""
-    __slots__ = ("axes", "keepdim")
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        out = self.saved_output()
-        shape = x._data.shape
-        g = _expand_back(g, shape, self.axes, self.keepdim)
-        out = _expand_back(out, shape, self.axes, self.keepdim)
-        if not bool((x._data == 0).any()):
-            return (g * out / x,)
-        return (g * _prod_of_others(x, self.axes),)
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False, dtype=None):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        if dtype is not None:
+            x = x.astype(dtype)
+        elif x.dtype.kind in "bui":
+            x = x.astype(dt.int64.np)
+        out = x.prod(axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        xp = ctx.xp
+        grad = expand_back(xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        out = expand_back(xp, out, ctx.shape, ctx.axes, ctx.keepdim)
+        if not bool((x == 0).any()):
+            return grad * out / x
+        x_t = x if hasattr(x, "_data") else wrap(x)
+        others = _prod_of_others(x_t, ctx.axes)
+        return grad * (others if hasattr(grad, "_data") else others._data)
 
 
 def _prod_of_others(x, axes):
@@ -157,12 +208,12 @@ def _prod_of_others(x, axes):
     axes = tuple(range(nd)) if axes is None else axes
     keep = [i for i in range(nd) if i not in axes]
     perm = keep + list(axes)
-    xp_ = x.permute(perm)
-    kept_shape = xp_.shape[:len(keep)]
+    moved = x.permute(perm)
+    kept_shape = moved.shape[:len(keep)]
     n = 1
     for a in axes:
         n *= x.shape[a]
-    flat = xp_.reshape(tuple(kept_shape) + (1, n)).expand(tuple(kept_shape) + (n, n))
+    flat = moved.reshape(tuple(kept_shape) + (1, n)).expand(tuple(kept_shape) + (n, n))
     from .creation import eye
     diag = eye(n, dtype=dt.bool_, device=x.device)
     others = flat.masked_fill(diag, 1.0).prod(-1)
@@ -173,307 +224,381 @@ def _prod_of_others(x, axes):
     return others.permute(inverse)
 
 
-def prod(x, dim=None, keepdim=False, *, dtype=None):
+@op("prod")
+def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over ``dim`` (one int, or None for all)."""
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not tuple")
-    A = x._data
-    if dtype is not None:
-        A = A.astype(dt.to_dtype(dtype).np)
-    elif A.dtype.kind in "bui":
-        A = A.astype(dt.int64.np)
-    axes = _axes(x, dim, "prod")
-    out = wrap(A.prod(axis=axes, keepdims=keepdim))
-    if x._rg and state.enabled:
-        node = ProdBackward0((x,))
-        node.axes, node.keepdim = axes, keepdim
-        node.save_for_backward(x)
-        node.save_output(out)
-        attach(out, node)
-    return out
+    axes = _axes(input._data, dim, "prod")
+    return Prod.apply(input, axes=axes, keepdim=keepdim,
+                      dtype=None if dtype is None else dt.to_dtype(dtype).np)
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance: sum((x - mean)^2) / (N - correction); ``correction=1`` (unbiased) by default."""
+@builtin("var")
+class Var(_Reduction):
+    """sum((x - mean)**2) / (n - correction); d/dx_i = 2 (x_i - mean) / (n - correction)."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False, correction=1):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        wide = x.astype(_F32) if x.dtype == _F16 else x  # float16 squares overflow
+        centered = wide - wide.mean(axis=axes, keepdims=True)
+        n = _count(x.shape, axes)
+        ctx.divisor = builtins.max(n - correction, 0)
+        out = (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.divisor
+        ctx.save_for_backward(x)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        grad = expand_back(ctx.xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return grad * centered * (2.0 / ctx.divisor)
+
+
+@builtin("std")
+class Std(_Reduction):
+    """sqrt(var); d/dx_i = (x_i - mean) / ((n - correction) std), taken as 0 where std is 0
+    (a constant column), as PyTorch does."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False, correction=1):
+        out = xp_of(x).sqrt(Var.forward(ctx, x, axes, keepdim, correction))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        xp = ctx.xp
+        centered = x - x.mean(axis=ctx.axes, keepdims=True)
+        std = expand_back(xp, out, ctx.shape, ctx.axes, ctx.keepdim)
+        grad = expand_back(xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        safe = xp.where(std == 0, 1.0, std * ctx.divisor)
+        return xp.where(std == 0, 0.0, grad * centered / safe)
+
+
+def _spread(name, cls, input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"var: only floating point tensors are supported, got "
-                           f"{x.dtype.name}")
-    axes = _axes(x, dim, "var")
-    n = 1
-    for i, s in enumerate(x._data.shape):
-        if axes is None or i in axes:
-            n *= s
-    d = axes if axes is not None else None
-    centered = x - x.mean(dim=d, keepdim=True)
-    # (``max`` here is this module's reduction, not the builtin: compare by hand)
-    return (centered * centered).sum(dim=d, keepdim=keepdim) / (n - correction
-                                                                 if n > correction else 0)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: only floating point tensors are supported, got "
+                           f"{input.dtype.name}")
+    axes = _axes(input._data, dim, name)
+    return cls.apply(input, axes=axes, keepdim=keepdim, correction=correction)
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+@op("var")
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance: sum((x - mean)^2) / (N - correction); ``correction=1`` (unbiased) by default."""
+    return _spread("var", Var, input, dim, unbiased, keepdim, correction)
+
+
+@op("std")
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Standard deviation: the square root of ``var``."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _spread("std", Std, input, dim, unbiased, keepdim, correction)
 
 
-def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(x, dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)
+@op("var_mean", method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
 
 
-def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(x, dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)
+@op("std_mean", method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
 
 
-class AmaxBackward0(Node):
+class Amax(_Reduction):
     """The gradient is shared evenly by the elements equal to the extreme value."""
-    __slots__ = ("axes", "keepdim")
+    largest = True
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        out = self.saved_output()
-        shape = x._data.shape
-        g = _expand_back(g, shape, self.axes, self.keepdim)
-        out_k = out._data if self.keepdim else out._data.reshape(_kept_shape(shape, self.axes))
-        mask = (x._data == out_k)
-        count = mask.sum(axis=self.axes, keepdims=True)
-        # the int count would promote the weights to float64: keep the gradient's dtype
-        return (g * wrap((mask / count).astype(g._data.dtype, copy=False)),)
+    @classmethod
+    def forward(cls, ctx, x, axes=None, keepdim=False):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        out = (x.max if cls.largest else x.min)(axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
 
-
-class AminBackward0(AmaxBackward0):
-    __slots__ = ()
-
-
-class MaxBackward1(AmaxBackward0):
-    __slots__ = ()
-
-
-class MinBackward1(AmaxBackward0):
-    __slots__ = ()
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        X = x._data if hasattr(x, "_data") else x
+        O = out._data if hasattr(out, "_data") else out
+        if not ctx.keepdim:
+            O = O.reshape(_kept_shape(X.shape, ctx.axes))
+        winners = X == O
+        share = winners / winners.sum(axis=ctx.axes, keepdims=True)
+        dtype = grad._data.dtype if hasattr(grad, "_data") else grad.dtype
+        share = share.astype(dtype, copy=False)  # a constant: the ties' shares
+        grad = expand_back(ctx.xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        return grad * (wrap(share) if hasattr(grad, "_data") else share)
 
 
-def _extreme(x, dim, keepdim, op, cls):
+class Amin(Amax):
+    largest = False
+
+
+builtin("amax")(Amax)
+builtin("amin")(Amin)
+
+
+class MaxAll(Amax):
+    pass
+
+
+class MinAll(Amin):
+    pass
+
+
+builtin("max", backward_name="MaxBackward1")(MaxAll)
+builtin("min", backward_name="MinBackward1")(MinAll)
+
+
+def _extreme(x, dim, keepdim, name, cls):
     A = x._data
-    if A.size == 0 and (dim is None or x._data.ndim == 0):
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+    if A.size == 0 and (dim is None or A.ndim == 0):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            f"== 0. Specify the reduction dim with the 'dim' argument.")
-    axes = _axes(x, dim, op)
-    fn = A.max if op in ("amax", "max") else A.min
-    out = wrap(fn(axis=axes, keepdims=keepdim))
-    if x._rg and state.enabled:
-        node = cls((x,))
-        node.axes, node.keepdim = axes, keepdim
-        node.save_for_backward(x)
-        node.save_output(out)
-        attach(out, node)
-    return out
+    return cls.apply(x, axes=_axes(A, dim, name), keepdim=keepdim)
 
 
-def amax(x, dim=(), keepdim=False):
+@op("amax")
+def amax(input, dim=(), keepdim=False):
     """Largest value over ``dim`` (all dims when empty); ties share the gradient."""
-    return _extreme(x, dim if dim != () else None, keepdim, "amax", AmaxBackward0)
+    return _extreme(input, dim if dim != () else None, keepdim, "amax", Amax)
 
 
-def amin(x, dim=(), keepdim=False):
-    return _extreme(x, dim if dim != () else None, keepdim, "amin", AminBackward0)
+@op("amin")
+def amin(input, dim=(), keepdim=False):
+    return _extreme(input, dim if dim != () else None, keepdim, "amin", Amin)
 
 
-class MaxBackward0(Node):
-    """max(dim): the gradient goes to the index that won."""
-    __slots__ = ("dim", "keepdim", "indices", "shape")
+class MaxDim(Function):
+    """max(dim): (values, indices); the gradient goes to the index that won."""
+    largest = True
 
-    def backward(self, g):
-        idx = self.indices
-        shape = self.shape
-        if not self.keepdim:
-            g = g.unsqueeze(self.dim)
-            idx = xp_of(idx).expand_dims(idx, self.dim)
+    @classmethod
+    def forward(cls, ctx, x, dim=0, keepdim=False):
+        xp = xp_of(x)
+        idx = (xp.argmax if cls.largest else xp.argmin)(x, axis=dim, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=dim)
+        ctx.dim, ctx.keepdim, ctx.shape, ctx.indices = dim, keepdim, x.shape, idx
+        if not keepdim:
+            idx, values = idx.squeeze(dim), values.squeeze(dim)
+        return values, idx.astype("int64", copy=False)
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices=None):
+        if not ctx.keepdim:
+            grad = grad.reshape(grad.shape[:ctx.dim] + (1,) + grad.shape[ctx.dim:])
+        idx = ctx.indices
         xp = xp_of(idx)
-        rng = xp.arange(shape[self.dim]).reshape(
-            tuple(-1 if i == self.dim else 1 for i in range(len(shape))))
-        return (g * wrap(rng == idx),)
+        positions = xp.arange(ctx.shape[ctx.dim]).reshape(
+            tuple(-1 if i == ctx.dim else 1 for i in range(len(ctx.shape))))
+        won = positions == idx
+        return grad * (wrap(won) if hasattr(grad, "_data") else won)
 
 
-class MinBackward0(MaxBackward0):
-    __slots__ = ()
+class MinDim(MaxDim):
+    largest = False
 
 
-def _extreme_dim(x, dim, keepdim, op):
-    from .common import wrap_dim
+builtin("max", backward_name="MaxBackward0")(MaxDim)
+builtin("min", backward_name="MinBackward0")(MinDim)
+
+
+def _extreme_dim(x, dim, keepdim, name):
     A = x._data
     if A.ndim == 0:
-        wrap_dim(dim, 0, op)
+        wrap_dim(dim, 0, name)
         return values_indices(x.clone() if x._rg else x, wrap(xp_of(A).zeros((), "int64")))
-    d = wrap_dim(dim, A.ndim, op)
+    d = wrap_dim(dim, A.ndim, name)
     if A.shape[d] == 0:
-        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
-    xp = xp_of(A)
-    idx = (xp.argmax if op == "max" else xp.argmin)(A, axis=d, keepdims=True)
-    vals = xp.take_along_axis(A, idx, axis=d)
-    if not keepdim:
-        idx, vals = idx.squeeze(d), vals.squeeze(d)
-    out = wrap(vals)
-    if x._rg and state.enabled:
-        node = (MaxBackward0 if op == "max" else MinBackward0)((x,))
-        node.dim, node.keepdim, node.indices, node.shape = d, keepdim, idx, A.shape
-        attach(out, node)
-    return values_indices(out, wrap(idx.astype("int64", copy=False)))
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    values, indices = (MaxDim if name == "max" else MinDim).apply(x, dim=d, keepdim=keepdim)
+    return values_indices(values, indices)
 
 
-def max(x, dim=None, keepdim=False, *, out=None):
-    """``max(x)``: the largest value; ``max(x, dim)``: (values, indices); ``max(x, y)``: maximum."""
+@op("max")
+def max(input, dim=None, keepdim=False, *, out=None):
+    """``max(x)``: the largest value; ``max(x, dim)``: (values, indices); ``max(x, y)``:
+    ``maximum``."""
     if isinstance(dim, Tensor):
         from .pointwise import maximum
-        return maximum(x, dim)
+        return maximum(input, dim)
     if dim is None:
-        return _extreme(x, None, False, "max", MaxBackward1)
-    return _extreme_dim(x, dim, keepdim, "max")
+        return _extreme(input, None, False, "max", MaxAll)
+    return _extreme_dim(input, dim, keepdim, "max")
 
 
-def min(x, dim=None, keepdim=False, *, out=None):
+@op("min")
+def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
         from .pointwise import minimum
-        return minimum(x, dim)
+        return minimum(input, dim)
     if dim is None:
-        return _extreme(x, None, False, "min", MinBackward1)
-    return _extreme_dim(x, dim, keepdim, "min")
+        return _extreme(input, None, False, "min", MinAll)
+    return _extreme_dim(input, dim, keepdim, "min")
 
 
-def _arg(x, dim, keepdim, op):
-    A = x._data
-    xp = xp_of(A)
-    fn = xp.argmax if op == "argmax" else xp.argmin
-    if dim is None:
-        out = fn(A.reshape(-1))
-        if keepdim:
-            out = xp.asarray(out).reshape((1,) * A.ndim)
-        return wrap(xp.asarray(out, dtype="int64"))
-    from .common import wrap_dim
-    if A.ndim == 0:
-        wrap_dim(dim, 0, op)
-        return wrap(xp.zeros((), "int64"))
-    d = wrap_dim(dim, A.ndim, op)
-    return wrap(fn(A, axis=d, keepdims=keepdim).astype("int64", copy=False))
-
-
-def argmax(x, dim=None, keepdim=False):
+class Argmax(Function):
     """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
-    return _arg(x, dim, keepdim, "argmax")
+    differentiable = False
+    largest = True
+
+    @classmethod
+    def forward(cls, ctx, x, dim=None, keepdim=False):
+        xp = xp_of(x)
+        name = "argmax" if cls.largest else "argmin"
+        if x.dtype.kind == "b":
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Bool'")
+        if dim is None and x.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               f"input.numel() == 0.")
+        find = xp.argmax if cls.largest else xp.argmin
+        if dim is None:
+            out = xp.asarray(find(x.reshape(-1)))
+            return out.reshape((1,) * x.ndim) if keepdim else out.astype("int64")
+        if x.ndim == 0:
+            wrap_dim(dim, 0, name)
+            return xp.zeros((), "int64")
+        d = wrap_dim(dim, x.ndim, name)
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        return find(x, axis=d, keepdims=keepdim).astype("int64", copy=False)
 
 
-def argmin(x, dim=None, keepdim=False):
-    return _arg(x, dim, keepdim, "argmin")
+class Argmin(Argmax):
+    largest = False
 
 
-def logsumexp(x, dim, keepdim=False):
+op("argmax")(Argmax)
+op("argmin")(Argmin)
+
+
+@op("logsumexp")
+def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) over ``dim``, stable: the max is subtracted before exp and added back."""
-    axes = _axes(x, dim, "logsumexp")
+    x = input
+    axes = _axes(x._data, dim, "logsumexp")
     if x._data.dtype.kind != "f":
         x = x.to(dt.get_default_dtype())
-    d = axes if axes is not None else None
     xp = xp_of(x._data)
     if x._data.size:
-        m = x.detach().amax(dim=d if d is not None else (), keepdim=True)
-        m = wrap(xp.where(xp.isfinite(m._data), m._data, 0))  # all -inf rows: avoid inf - inf
-    else:  # no elements (amax would fail): the log of an empty sum is -inf, nothing to shift
+        m = x._data.max(axis=axes, keepdims=True)
+        m = wrap(xp.where(xp.isfinite(m), m, 0))  # all -inf rows: avoid inf - inf
+    else:  # no elements: the log of an empty sum is -inf, nothing to shift
         m = wrap(xp.zeros(_kept_shape(x._data.shape, axes), dtype=x._data.dtype))
-    out = (x - m).exp().sum(dim=d, keepdim=True).log() + m
+    out = (x - m).exp().sum(dim=axes, keepdim=True).log() + m
     if not keepdim:
         out = out.reshape(tuple(s for i, s in enumerate(x._data.shape)
-                                if not (d is None or i in d)))
+                                if not (axes is None or i in axes)))
     return out
 
 
-class NormBackward1(Node):
-    """d||x||_2/dx = x / ||x|| (0 where the norm is 0, a subgradient)."""
-    __slots__ = ("axes", "keepdim")
+@builtin("norm", backward_name="NormBackward1")
+class Norm(_Reduction):
+    """The Euclidean norm; d||x||/dx = x / ||x|| (0 where the norm is 0, a subgradient)."""
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        out = self.saved_output()
-        shape = x._data.shape
-        g = _expand_back(g, shape, self.axes, self.keepdim)
-        n = _expand_back(out, shape, self.axes, self.keepdim)
-        safe = n.masked_fill(wrap(n._data == 0), float("inf"))
-        return (g * x / safe,)
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdim=False):
+        _Reduction.remember(ctx, x, axes, keepdim)
+        out = xp_of(x).sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        xp = ctx.xp
+        grad = expand_back(xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
+        n = expand_back(xp, out, ctx.shape, ctx.axes, ctx.keepdim)
+        return grad * x / xp.where(n == 0, float("inf"), n)
 
 
-def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+@op("norm")
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (``'fro'`` and 2: Euclidean; 1; ``inf``; any p > 0)."""
-    if dtype is not None:
-        x = x.to(dt.to_dtype(dtype))
+    x = input if dtype is None else input.to(dt.to_dtype(dtype))
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. "
                            f"Got {dt.scalar_type_name(x.dtype)}")
-    axes = _axes(x, dim, "norm")
-    d = axes if axes is not None else None
+    axes = _axes(x._data, dim, "norm")
     if p in ("fro", 2, 2.0):
-        A = x._data
-        out = wrap(xp_of(A).sqrt((A * A).sum(axis=axes, keepdims=keepdim)))
-        if x._rg and state.enabled:
-            node = NormBackward1((x,))
-            node.axes, node.keepdim = axes, keepdim
-            node.save_for_backward(x)
-            node.save_output(out)
-            attach(out, node)
-        return out
+        return Norm.apply(x, axes=axes, keepdim=keepdim)
     if p in (1, 1.0):
-        return x.abs().sum(dim=d, keepdim=keepdim)
+        return x.abs().sum(dim=axes, keepdim=keepdim)
     if p == float("inf"):
-        return x.abs().amax(dim=d if d is not None else (), keepdim=keepdim)
+        return x.abs().amax(dim=axes if axes is not None else (), keepdim=keepdim)
     if p == float("-inf"):
-        return x.abs().amin(dim=d if d is not None else (), keepdim=keepdim)
+        return x.abs().amin(dim=axes if axes is not None else (), keepdim=keepdim)
     if p == 0:
-        return (x != 0).to(x.dtype).sum(dim=d, keepdim=keepdim)
-    return (x.abs() ** p).sum(dim=d, keepdim=keepdim) ** (1.0 / p)
+        return (x != 0).to(x.dtype).sum(dim=axes, keepdim=keepdim)
+    return (x.abs() ** p).sum(dim=axes, keepdim=keepdim) ** (1.0 / p)
 
 
-def _bool_result(x, array):
-    # PyTorch keeps uint8 for all/any of a uint8 tensor (the old mask dtype); bool otherwise
-    return wrap(array.astype(x._data.dtype) if x._data.dtype == dt.uint8.np else array)
+class All(Function):
+    """Whether every element is true (``any``: some element)."""
+    differentiable = False
+    every = True
+
+    @classmethod
+    def forward(cls, ctx, x, dim=None, keepdim=False):
+        axes = _axes(x, dim, "all" if cls.every else "any")
+        b = x.astype(bool)
+        out = (b.all if cls.every else b.any)(axis=axes, keepdims=keepdim)
+        # PyTorch keeps uint8 for all/any of a uint8 tensor (the old mask dtype)
+        return out.astype(x.dtype) if x.dtype == dt.uint8.np else out
 
 
-def all(x, dim=None, keepdim=False):
-    axes = _axes(x, dim, "all")
-    return _bool_result(x, x._data.astype(bool).all(axis=axes, keepdims=keepdim))
+class Any(All):
+    every = False
 
 
-def any(x, dim=None, keepdim=False):
-    axes = _axes(x, dim, "any")
-    return _bool_result(x, x._data.astype(bool).any(axis=axes, keepdims=keepdim))
+op("all")(All)
+op("any")(Any)
 
 
-def count_nonzero(x, dim=None):
-    axes = _axes(x, dim, "count_nonzero")
-    return wrap(xp_of(x._data).asarray((x._data != 0).sum(axis=axes), dtype="int64"))
+@op("count_nonzero")
+class CountNonzero(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, dim=None):
+        axes = _axes(x, dim, "count_nonzero")
+        return xp_of(x).asarray((x != 0).sum(axis=axes), dtype="int64")
 
 
-class CumsumBackward0(Node):
+@builtin("cumsum")
+class Cumsum(Function):
     """The gradient of a running sum is a running sum from the other end."""
-    __slots__ = ("dim",)
 
-    def backward(self, g):
-        return (g.flip(self.dim).cumsum(self.dim).flip(self.dim),)
+    @staticmethod
+    def forward(ctx, x, dim=0, dtype=None):
+        if dtype is not None:
+            x = x.astype(dtype)
+        elif x.dtype.kind in "bui":
+            x = x.astype("int64")
+        if x.ndim == 0:
+            return x.copy()
+        ctx.dim = wrap_dim(dim, x.ndim, "cumsum")
+        return xp_of(x).cumsum(x, axis=ctx.dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        d = ctx.dim
+        if grad.ndim == 0:
+            return grad
+        flipped = ctx.xp.flip(grad, d)
+        return ctx.xp.flip(ctx.xp.cumsum(flipped, d), d)
 
 
-def cumsum(x, dim, *, dtype=None):
-    from .common import wrap_dim
-    A = x._data if dtype is None else x._data.astype(dt.to_dtype(dtype).np)
-    if A.dtype.kind in "bui" and dtype is None:
-        A = A.astype("int64")
-    if A.ndim == 0:
-        return x.clone()
-    d = wrap_dim(dim, A.ndim, "cumsum")
-    out = wrap(xp_of(A).cumsum(A, axis=d))
-    if x._rg and state.enabled:
-        node = CumsumBackward0((x,))
-        node.dim = d
-        attach(out, node)
-    return out
+@op("cumsum")
+def cumsum(input, dim, *, dtype=None):
+    return Cumsum.apply(input, dim=dim, dtype=None if dtype is None else dt.to_dtype(dtype).np)
 
 
-__all__ = ["sum", "sum_to_size", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax",
-           "amin", "max", "min", "argmax", "argmin", "logsumexp", "norm", "all", "any",
-           "count_nonzero", "cumsum", "values_indices"]
-del float_array
+__all__ = ["values_indices"]

@@ -8,21 +8,9 @@ from __future__ import annotations
 
 from .. import backend
 from .. import _dtype as dt
-from .common import (Node, Tensor, attach, check_devices, state, wrap, wrap_dim, xp_of)
-
-
-def view_result(x: Tensor, array, step: tuple) -> Tensor:
-    """Wrap ``array``; if it is a view of ``x``'s memory, record how to re-derive it from the
-    base tensor (``step`` = (method name, args)), for in-place ops on views."""
-    out = wrap(array)
-    if backend.is_view_of(array, x._data):
-        if x._base is None:
-            out._base, out._view_fn = x, (step,)
-        else:
-            out._base, out._view_fn = x._base, x._view_fn + (step,)
-        out._vc = x._vc
-        out._view_version = x._vc[0]
-    return out
+from ..autograd.function import Function
+from .common import Tensor, check_devices, wrap_dim, xp_of
+from .registry import builtin, op
 
 
 def _sizes(args) -> tuple:
@@ -32,17 +20,6 @@ def _sizes(args) -> tuple:
         if not isinstance(s, int) and not hasattr(s, "__index__"):
             raise TypeError(f"expected a sequence of ints as the size, got {type(s).__name__}")
     return tuple(int(s) for s in args)
-
-
-class ViewBackward0(Node):
-    __slots__ = ("shape",)
-
-    def backward(self, g):
-        return (g.reshape(self.shape),)
-
-
-class ReshapeAliasBackward0(ViewBackward0):
-    __slots__ = ()
 
 
 def _infer_shape(shape, numel, op):
@@ -63,50 +40,65 @@ def _infer_shape(shape, numel, op):
     return shape
 
 
-def reshape(x, *shape):
+@builtin("reshape", backward_name="ViewBackward0")
+class View(Function):
+    """Same elements, new shape; the gradient is reshaped back."""
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape=(), copy_ok=True, name="view"):
+        ctx.shape = x.shape
+        if copy_ok:
+            return x.view() if x.shape == shape else x.reshape(shape)
+        try:
+            return backend.reshape_view(x, shape)
+        except (ValueError, AttributeError):
+            raise RuntimeError(f"view size is not compatible with input tensor's size and stride "
+                               f"(shape {list(x.shape)} to {list(shape)}: at least one dimension "
+                               f"spans across two contiguous subspaces). Use .reshape(...) "
+                               f"instead.") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class ReshapeCopy(View):
+    """``reshape`` that had to copy (the memory layout allowed no view)."""
+
+
+builtin("reshape", backward_name="ReshapeAliasBackward0")(ReshapeCopy)
+
+
+@op("reshape")
+def reshape(input, *shape):
     """Same elements, new shape (a view when the memory layout allows, else a copy)."""
-    shape = _infer_shape(_sizes(shape), x._data.size, "reshape")
-    A = x._data
-    if A.shape == shape:
-        out = view_result(x, A.view(), ("reshape", (shape,)))
-    else:
-        out = view_result(x, A.reshape(shape), ("reshape", (shape,)))
-    if x._rg and state.enabled:
-        node = (ViewBackward0 if out._base is not None else ReshapeAliasBackward0)((x,))
-        node.shape = A.shape
-        attach(out, node)
-    return out
+    shape = _infer_shape(_sizes(shape), input._data.size, "reshape")
+    A = input._data
+    fits = A.shape == shape or A.flags.c_contiguous
+    return (View if fits else ReshapeCopy).apply(input, shape=shape)
 
 
-def view(x, *shape):
+@op("view")
+def view(input, *shape):
     """``reshape`` that never copies: fails when the memory layout does not allow a view."""
     if len(shape) == 1 and isinstance(shape[0], dt.dtype):
         raise NotImplementedError("view(dtype) is not supported by edutorch")
-    shape = _infer_shape(_sizes(shape), x._data.size, "view")
-    A = x._data
-    try:
-        arr = backend.reshape_view(A, shape)
-    except (ValueError, AttributeError):
-        raise RuntimeError(f"view size is not compatible with input tensor's size and stride "
-                           f"(shape {list(A.shape)} to {list(shape)}: at least one dimension "
-                           f"spans across two contiguous subspaces). Use .reshape(...) "
-                           f"instead.") from None
-    out = view_result(x, arr, ("view", (shape,)))
-    if x._rg and state.enabled:
-        node = ViewBackward0((x,))
-        node.shape = A.shape
-        attach(out, node)
-    return out
+    shape = _infer_shape(_sizes(shape), input._data.size, "view")
+    return View.apply(input, shape=shape, copy_ok=False)
 
 
+@op("view_as")
 def view_as(x, other):
     return view(x, other._data.shape)
 
 
+@op("reshape_as")
 def reshape_as(x, other):
     return reshape(x, other._data.shape)
 
 
+@op("flatten")
 def flatten(x, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one."""
     nd = x._data.ndim
@@ -122,6 +114,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shp[:s] + (n,) + shp[e + 1:])
 
 
+@op("unflatten")
 def unflatten(x, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one entry may be -1)."""
     d = wrap_dim(dim, x._data.ndim, "unflatten")
@@ -130,58 +123,63 @@ def unflatten(x, dim, sizes):
     return reshape(x, shp[:d] + sizes + shp[d + 1:])
 
 
-class PermuteBackward0(Node):
-    __slots__ = ("dims",)
+@builtin("permute")
+class Permute(Function):
+    """Reordered dims (a view); the gradient is permuted back by the inverse order."""
+    is_view = True
 
-    def backward(self, g):
-        inverse = [0] * len(self.dims)
-        for i, p in enumerate(self.dims):
+    @staticmethod
+    def forward(ctx, x, dims=()):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.dims)
+        for i, p in enumerate(ctx.dims):
             inverse[p] = i
-        return (g.permute(inverse),)
+        return grad.transpose(inverse) if not hasattr(grad, "_data") else grad.permute(inverse)
 
 
-def permute(x, *dims):
-    """Reorder the dims: ``out.shape[i] == x.shape[dims[i]]`` (a view)."""
+@op("permute")
+def permute(input, *dims):
+    """Reorder the dims: ``out.shape[i] == input.shape[dims[i]]`` (a view)."""
     dims = _sizes(dims)
-    nd = x._data.ndim
+    nd = input._data.ndim
     if len(dims) != nd:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
-                           f"not match the length of the desired ordering of dimensions i.e. "
-                           f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
-                           .replace("(sparse_coo)", ""))
+        raise RuntimeError(f"permute(): number of dimensions in the tensor input does not match "
+                           f"the length of the desired ordering of dimensions i.e. input.dim() "
+                           f"= {nd} is not equal to len(dims) = {len(dims)}")
     dims = tuple(wrap_dim(d, nd, "permute") for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed (got {list(dims)})")
-    out = view_result(x, x._data.transpose(dims), ("permute", (dims,)))
-    if x._rg and state.enabled:
-        node = PermuteBackward0((x,))
-        node.dims = dims
-        attach(out, node)
-    return out
+    return Permute.apply(input, dims=dims)
 
 
-class TransposeBackward0(Node):
-    __slots__ = ("d0", "d1")
+@builtin("transpose")
+class Transpose(Function):
+    """Two dims swapped (a view); the gradient is swapped back."""
+    is_view = True
 
-    def backward(self, g):
-        return (g.transpose(self.d0, self.d1),)
+    @staticmethod
+    def forward(ctx, x, dim0=0, dim1=1):
+        ctx.dims = (dim0, dim1)
+        return x.swapaxes(dim0, dim1) if x.ndim else x.view()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.swapaxes(*ctx.dims) if grad.ndim else grad
 
 
-def transpose(x, dim0, dim1):
+@op("transpose", aliases=("swapaxes", "swapdims"))
+def transpose(input, dim0, dim1):
     """Swap two dims (a view)."""
-    nd = x._data.ndim
-    if nd == 0:
-        wrap_dim(dim0, 0, "transpose"), wrap_dim(dim1, 0, "transpose")
-        return view_result(x, x._data.view(), ("transpose", (dim0, dim1)))
+    nd = input._data.ndim
     d0, d1 = wrap_dim(dim0, nd, "transpose"), wrap_dim(dim1, nd, "transpose")
-    out = view_result(x, x._data.swapaxes(d0, d1), ("transpose", (d0, d1)))
-    if x._rg and state.enabled:
-        node = TransposeBackward0((x,))
-        node.d0, node.d1 = d0, d1
-        attach(out, node)
-    return out
+    return Transpose.apply(input, dim0=d0, dim1=d1)
 
 
+@op("t")
 def t(x):
     """Transpose of a matrix (0-D and 1-D tensors come back as they are)."""
     if x._data.ndim > 2:
@@ -202,6 +200,7 @@ def mT(x):
     return transpose(x, -2, -1)
 
 
+@op("movedim", aliases=("moveaxis",))
 def movedim(x, source, destination):
     nd = x._data.ndim
     src = [wrap_dim(s, nd, "movedim") for s in ((source,) if isinstance(source, int) else source)]
@@ -213,6 +212,7 @@ def movedim(x, source, destination):
     return permute(x, order)
 
 
+@op("squeeze")
 def squeeze(x, dim=None):
     """Drop dims of size 1 (all, or those in ``dim`` that have size 1)."""
     shp = x._data.shape
@@ -225,6 +225,7 @@ def squeeze(x, dim=None):
     return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
 
 
+@op("unsqueeze")
 def unsqueeze(x, dim):
     """Insert a dim of size 1 at ``dim`` (in [-ndim-1, ndim])."""
     nd = x._data.ndim
@@ -233,13 +234,22 @@ def unsqueeze(x, dim):
     return reshape(x, shp[:d] + (1,) + shp[d:])
 
 
-class ExpandBackward0(Node):
-    __slots__ = ("shape",)
+@builtin("expand")
+class Expand(Function):
+    """Broadcast without copying (a read-only view); the gradient sums over the copies."""
+    is_view = True
 
-    def backward(self, g):
-        return (g.sum_to_size(self.shape),)
+    @staticmethod
+    def forward(ctx, x, shape=()):
+        ctx.shape = x.shape
+        return xp_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # Function.apply sums it back to the input's shape
 
 
+@op("expand")
 def expand(x, *sizes):
     """Broadcast to ``sizes`` without copying (-1 keeps a dim); a read-only view."""
     sizes = _sizes(sizes)
@@ -267,51 +277,50 @@ def expand(x, *sizes):
     target = tuple(target)
     if target == shp:
         return x
-    xp = xp_of(x._data)
-    out = view_result(x, xp.broadcast_to(x._data, target), ("expand", (target,)))
-    if x._rg and state.enabled:
-        node = ExpandBackward0((x,))
-        node.shape = shp
-        attach(out, node)
-    return out
+    return Expand.apply(x, shape=target)
 
 
+@op("expand_as")
 def expand_as(x, other):
     return expand(x, other._data.shape)
 
 
+@op("broadcast_to")
 def broadcast_to(x, shape):
     return expand(x, tuple(shape))
 
 
-class RepeatBackward0(Node):
-    __slots__ = ("reps", "shape")
+@builtin("repeat")
+class Repeat(Function):
+    """``x`` tiled (a copy); each input element gets the sum of its copies' gradients."""
 
-    def backward(self, g):
-        shape, reps = self.shape, self.reps
-        lead = len(reps) - len(shape)
-        full = (1,) * lead + tuple(shape)
+    @staticmethod
+    def forward(ctx, x, reps=()):
+        ctx.reps, ctx.shape = reps, x.shape
+        return xp_of(x).tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, reps = ctx.shape, ctx.reps
+        full = (1,) * (len(reps) - len(shape)) + tuple(shape)
         split = []
         for r, s in zip(reps, full):
             split += [r, s]
-        g = g.reshape(split).sum(dim=tuple(range(0, 2 * len(reps), 2)))
-        return (g.reshape(shape),)
+        grad = grad.reshape(split).sum(axis=tuple(range(0, 2 * len(reps), 2)))
+        return grad.reshape(shape)
 
 
+@op("repeat", function=False)
 def repeat(x, *sizes):
     """Tile ``x``: dim i is repeated ``sizes[i]`` times (a copy)."""
     reps = _sizes(sizes)
     if len(reps) < x._data.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
-    out = wrap(xp_of(x._data).tile(x._data, reps))
-    if x._rg and state.enabled:
-        node = RepeatBackward0((x,))
-        node.reps, node.shape = reps, x._data.shape
-        attach(out, node)
-    return out
+    return Repeat.apply(x, reps=reps)
 
 
+@op("narrow")
 def narrow(x, dim, start, length):
     """Elements ``start .. start+length`` of dim ``dim`` (a view)."""
     nd = x._data.ndim
@@ -326,6 +335,7 @@ def narrow(x, dim, start, length):
     return x[key]
 
 
+@op("contiguous", function=False)
 def contiguous(x, memory_format=None):
     """``x`` itself if its memory is already row-major contiguous, else a contiguous copy."""
     if x._data.flags.c_contiguous:
@@ -333,23 +343,26 @@ def contiguous(x, memory_format=None):
     return x.clone()
 
 
-class CatBackward0(Node):
-    __slots__ = ("dim", "sizes", "metas")
+@builtin("cat")
+class Cat(Function):
+    """Tensors joined along ``dim``; each gets back its own slice of the gradient."""
 
-    def backward(self, g):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
+        return xp_of(arrays[0]).concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
         grads, start = [], 0
-        for i, n in enumerate(self.sizes):
-            if self.next_functions[i][0] is None:
-                grads.append(None)
-            else:
-                gi = g.narrow(self.dim, start, n)
-                if gi._data.dtype != self.metas[i]:
-                    gi = gi.to(dt._by_np[self.metas[i]])
-                grads.append(gi)
+        for n, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            key = (slice(None),) * ctx.dim + (slice(start, start + n),)
+            grads.append(grad[key] if needed else None)
             start += n
         return tuple(grads)
 
 
+@op("cat", method=False, aliases=("concat", "concatenate"))
 def cat(tensors, dim=0):
     """Join tensors along an existing dim; all other dims must match."""
     tensors = list(tensors)
@@ -379,20 +392,13 @@ def cat(tensors, dim=0):
                                    f"Expected size {ref._data.shape[k]} but got size {s[k]} for "
                                    f"tensor number {i} in the list.")
         parts.append(t)
-    out_dtype = dt.result_type(*parts) if len({t._data.dtype for t in parts}) > 1 else None
-    arrays = [t._data if out_dtype is None else t._data.astype(out_dtype.np) for t in parts]
-    out = wrap(xp_of(ref._data).concatenate(arrays, axis=d))
-    if state.enabled and any(t._rg for t in parts):
-        node = CatBackward0(parts)
-        node.dim, node.sizes = d, [t._data.shape[d] for t in parts]
-        node.metas = [t._data.dtype for t in parts]
-        attach(out, node)
-    return out
+    if len({t._data.dtype for t in parts}) > 1:
+        common = dt.result_type(*parts)
+        parts = [t if t.dtype is common else t.to(common) for t in parts]
+    return Cat.apply(*parts, dim=d)
 
 
-concat = concatenate = cat
-
-
+@op("stack", method=False)
 def stack(tensors, dim=0):
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = list(tensors)
@@ -407,32 +413,49 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
+@op("hstack", method=False)
 def hstack(tensors):
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
+@op("vstack", method=False)
 def vstack(tensors):
     return cat([t if t.dim() > 1 else t.reshape(1, -1) for t in tensors], 0)
 
 
-class SplitBackward0(Node):
-    """One node, several outputs: the pieces' gradients are joined back (zeros where unused)."""
-    __slots__ = ("dim", "sizes", "n_outputs", "shape")
+@builtin("split", backward_name="SplitWithSizesBackward0")
+class Split(Function):
+    """Consecutive pieces along ``dim`` (views); their gradients are joined back, with zeros
+    for pieces that got none."""
+    is_view = True
 
-    def apply(self, grads):
-        parts = []
+    @staticmethod
+    def forward(ctx, x, sizes=(), dim=0):
+        ctx.dim, ctx.sizes, ctx.shape = dim, sizes, x.shape
+        pieces, start = [], 0
+        for n in sizes:
+            pieces.append(x[(slice(None),) * dim + (slice(start, start + n),)])
+            start += n
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        xp = ctx.xp
         ref = next(g for g in grads if g is not None)
-        xp = xp_of(ref._data)
-        for g, n in zip(grads, self.sizes):
+        parts = []
+        for g, n in zip(grads, ctx.sizes):
             if g is None:
-                shp = list(self.shape)
-                shp[self.dim] = n
-                g = wrap(xp.zeros(shp, dtype=ref._data.dtype))
+                shape = list(ctx.shape)
+                shape[ctx.dim] = n
+                g = xp.zeros(shape, dtype=ref.dtype)
             parts.append(g)
-        return (cat(parts, self.dim),)
+        if hasattr(ref, "_data"):
+            return cat(parts, ctx.dim)
+        return xp.concatenate(parts, axis=ctx.dim)
 
 
+@op("split")
 def split(x, split_size_or_sections, dim=0):
     """Pieces of size ``split_size`` (the last may be smaller), or of the listed sizes."""
     d = wrap_dim(dim, x._data.ndim, "split")
@@ -449,21 +472,11 @@ def split(x, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{sizes}")
-    outs, start = [], 0
-    A = x._data
-    for n in sizes:
-        key = (slice(None),) * d + (slice(start, start + n),)
-        outs.append(view_result(x, A[key], ("__getitem__", (key,))))
-        start += n
-    if x._rg and state.enabled:
-        node = SplitBackward0((x,))
-        node.dim, node.sizes, node.n_outputs, node.shape = d, sizes, len(sizes), A.shape
-        for i, o in enumerate(outs):
-            attach(o, node)
-            o._output_nr = i
-    return tuple(outs)
+    out = Split.apply(x, sizes=tuple(sizes), dim=d)
+    return out if isinstance(out, tuple) else (out,)
 
 
+@op("tensor_split")
 def tensor_split(x, sections, dim=0):
     d = wrap_dim(dim, x._data.ndim, "tensor_split")
     n = x._data.shape[d]
@@ -476,6 +489,7 @@ def tensor_split(x, sections, dim=0):
     return split(x, sizes, d)
 
 
+@op("chunk")
 def chunk(x, chunks, dim=0):
     """``chunks`` pieces of (nearly) equal size, as ``split`` with size ceil(n / chunks)."""
     if chunks <= 0:
@@ -485,31 +499,36 @@ def chunk(x, chunks, dim=0):
     return split(x, step, dim)
 
 
+@op("unbind")
 def unbind(x, dim=0):
     """The slices along ``dim``, with that dim removed."""
     d = wrap_dim(dim, x._data.ndim, "unbind")
     return tuple(p.squeeze(d) for p in split(x, 1, d)) if x._data.shape[d] else ()
 
 
-class FlipBackward0(Node):
-    __slots__ = ("dims",)
+@builtin("flip")
+class Flip(Function):
+    """Elements reversed along ``dims`` (a copy, as in PyTorch); so is the gradient."""
 
-    def backward(self, g):
-        return (g.flip(self.dims),)
+    @staticmethod
+    def forward(ctx, x, dims=()):
+        ctx.dims = dims
+        return xp_of(x).flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.xp.flip(grad, ctx.dims)
 
 
+@op("flip")
 def flip(x, dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(wrap_dim(d, x._data.ndim, "flip") for d in dims)
-    out = wrap(xp_of(x._data).flip(x._data, dims).copy())
-    if x._rg and state.enabled:
-        node = FlipBackward0((x,))
-        node.dims = dims
-        attach(out, node)
-    return out
+    return Flip.apply(x, dims=dims)
 
 
+@op("roll")
 def roll(x, shifts, dims=None):
     if dims is None:
         return roll(x.flatten(), shifts, 0).reshape(x._data.shape)
@@ -524,17 +543,10 @@ def roll(x, shifts, dims=None):
     return out
 
 
-def swapaxes(x, a, b):
-    return transpose(x, a, b)
+__all__ = ["T", "mT", "broadcast_shapes", "meshgrid"]
 
 
-__all__ = ["reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "permute",
-           "transpose", "t", "T", "mT", "movedim", "squeeze", "unsqueeze", "expand", "expand_as",
-           "broadcast_to", "repeat", "narrow", "contiguous", "cat", "concat", "concatenate",
-           "stack", "hstack", "vstack", "split", "tensor_split", "chunk", "unbind", "flip",
-           "roll", "swapaxes", "view_result", "broadcast_shapes", "meshgrid"]
-
-
+@op("broadcast_shapes", method=False)
 def broadcast_shapes(*shapes) -> tuple:
     """The shape that ``shapes`` broadcast to (trailing dims aligned; 1 stretches)."""
     from ..tensor import Size
@@ -553,6 +565,7 @@ def broadcast_shapes(*shapes) -> tuple:
     return Size(out)
 
 
+@op("meshgrid", method=False)
 def meshgrid(*tensors, indexing: str = "ij"):
     """Coordinate grids from 1-D tensors: with ``indexing='ij'`` output i varies along dim i;
     ``'xy'`` swaps the first two dims (matplotlib's convention)."""

@@ -88,7 +88,7 @@ class BackwardFunction(Node):
         for t in self._inputs:
             if hasattr(t, "_data"):
                 return backend.xp_of(t._data)
-        return backend.xp_of(None)
+        return backend.module_for("cpu")
 
     # -- the ctx API ---------------------------------------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -171,8 +171,12 @@ class BackwardFunction(Node):
                 if not _state.enabled:
                     g = g._data  # a reader's Function answered with a Tensor
             elif not isinstance(g, _ndarray) and not backend.is_gpu_array(g):
-                raise TypeError(f"function {self.name()} returned a gradient of type "
-                                f"{type(g).__name__} at index {i}; expected a Tensor or None")
+                if hasattr(g, "dtype"):  # a NumPy scalar, from arithmetic on 0-d arrays
+                    g = backend.ensure_array(g, backend.xp_of(g))
+                else:
+                    raise TypeError(f"function {self.name()} returned a gradient of type "
+                                    f"{type(g).__name__} at index {i}; expected a Tensor or "
+                                    f"None")
             if g.shape != shape:
                 g = _sum_to(g, shape, self.name(), i)
             if g.dtype != dtype:
@@ -222,11 +226,9 @@ def _unpack(node, i, item, as_tensors):
 
 
 class _NoGradCtx:
-    """The ``ctx`` when nothing is recorded: it accepts everything and keeps nothing."""
+    """The ``ctx`` when nothing is recorded: forward may set attributes on it; it saves
+    nothing."""
     needs_input_grad = ()
-
-    def __setattr__(self, name, value):
-        pass
 
     def save_for_backward(self, *values):
         pass
@@ -234,13 +236,11 @@ class _NoGradCtx:
     mark_non_differentiable = mark_dirty = set_materialize_grads = save_for_backward
 
 
-_NO_CTX = _NoGradCtx()
-
-
 class Function:
     """Base class of an op: override the static methods ``forward`` and ``backward``."""
     _on_arrays = False  # built-in ops compute on arrays (set by the ``op`` registration)
     differentiable = True  # False for ops with no gradient (comparisons): nothing is recorded
+    is_view = False  # True for ops whose outputs may share the first input's memory
     _backward_name = "FunctionBackward"
     _op_name = None
 
@@ -286,13 +286,16 @@ class Function:
     @classmethod
     def run(cls, *args, **kwargs):
         """Forward, then record the node if autograd should see this call."""
+        if cls._on_arrays and args and (isinstance(args[0], _ndarray) or
+                                        backend.is_gpu_array(args[0])):
+            return cls.forward(_NoGradCtx(), *args, **kwargs)  # arrays in, arrays out
         record = False
         if _state.enabled and cls.differentiable:
             for a in args:
                 if hasattr(a, "_rg") and a._rg:
                     record = True
                     break
-        ctx = BackwardFunction(cls, args) if record else _NO_CTX
+        ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
         if cls._on_arrays:
             arrays = [a._data if hasattr(a, "_data") else a for a in args]
             outputs = cls.forward(ctx, *arrays, **kwargs)
@@ -302,6 +305,8 @@ class Function:
         if single:
             outputs = (outputs,)
         outputs = tuple(_as_output(o, args) for o in outputs)
+        if cls.is_view:
+            _share_memory(outputs, args[0], cls, kwargs)
         if record:
             _record(ctx, args, outputs)
         return outputs[0] if single else outputs
@@ -324,7 +329,7 @@ def _forward_tensors(cls, ctx, args, kwargs):
 def _as_output(o, args):
     """A forward result as a fresh Tensor (an input returned as is gets a new alias)."""
     if not hasattr(o, "_data"):
-        if isinstance(o, _ndarray) or backend.is_gpu_array(o):
+        if hasattr(o, "dtype"):  # an array, or the NumPy scalar a full reduction returns
             return _wrap(o)
         return o  # a Python value (e.g. a count) passes through
     for a in args:
@@ -333,6 +338,20 @@ def _as_output(o, args):
             alias._vc = o._vc
             return alias
     return o
+
+
+def _share_memory(outputs, base, cls, kwargs) -> None:
+    """Outputs that are views of ``base``'s memory share its version counter, and remember
+    how to be made again from the base (for in-place ops on views; see ``_ops/inplace.py``)."""
+    for nr, o in enumerate(outputs):
+        if backend.is_view_of(o._data, base._data):
+            step = (cls, kwargs, nr if len(outputs) > 1 else None)
+            if base._base is None:
+                o._base, o._view_fn = base, (step,)
+            else:
+                o._base, o._view_fn = base._base, base._view_fn + (step,)
+            o._vc = base._vc
+            o._view_version = base._vc[0]
 
 
 def _record(ctx, args, outputs) -> None:
