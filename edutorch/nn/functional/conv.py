@@ -14,10 +14,11 @@ array. Its backward is ``fold`` (col2im): every column is added back where its w
 is everything built from them with Tensor ops: transposed conv (which *is* ``fold`` of a matrix
 product), grouped conv, average pooling.
 
-The plain convolution (groups = 1), the hot path of every CNN, is one node of its own,
-``ConvolutionBackward0``: its backward uses the forward's columns and BLAS's faster operand
-order, and with ``create_graph=True`` it switches to the same maths in Tensor ops, so second
-derivatives work everywhere.
+The plain convolution (groups = 1), the hot path of every CNN, is one Function of its own,
+``Convolution`` (node ``ConvolutionBackward0``): its backward uses the forward's columns and
+BLAS's faster operand order. Its formula is written once, with operations both arrays and
+Tensors have, so with ``create_graph=True`` it is recorded and second derivatives work
+everywhere.
 
 Internally the columns are stored "batch last", as (C, *kernel, *out, N), for any number of
 spatial dims (1, 2 or 3); see the comment above ``_to_batch_last`` for why. The public
@@ -27,10 +28,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 
 from ... import backend
-from ..._ops.common import Node, Tensor, attach, state, wrap, xp_of
+from ...autograd.function import Function
+from ...backend import memory
+from ..._ops.common import Tensor, xp_of
+from ..._ops.registry import builtin
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold"]
@@ -141,44 +144,6 @@ def _windows(P, kernel, dilation, stride, axis0: int):
     return V
 
 
-# Reusable scratch arrays. The columns are the biggest arrays a CNN step allocates (k_h*k_w
-# times its input); a recurrent layer's saved gates come next. Allocated afresh every step,
-# their memory goes back to the operating system when freed, and every page of the next one is
-# faulted in again on first write, which can cost more than the arithmetic (measured: a quarter
-# of a LeNet-5 step on a virtual machine). So these ops keep their last few big arrays and
-# write into one that nothing references any more (its reference count says so: an array saved
-# for a backward that has not run yet, or held by the user, stays untouched). NumPy only: CuPy
-# has its own memory pool.
-_KEEP = 16                     # arrays kept, at most
-_BUDGET = 128 << 20            # bytes kept, at most
-_MIN_BYTES = 128 << 10         # smaller arrays come from the heap without page faults
-_MAX_BYTES = 32 << 20          # larger ones: the arithmetic dwarfs the page faults
-_kept: list = []
-
-
-def _scratch(shape, dtype, xp):
-    """An uninitialised array of ``shape``, reusing a kept one when one is free."""
-    if xp is not backend.module_for("cpu"):
-        return xp.empty(shape, dtype)
-    n = math.prod(shape)
-    if not _MIN_BYTES <= n * xp.dtype(dtype).itemsize <= _MAX_BYTES:
-        return xp.empty(shape, dtype)
-    spare = None
-    for i in range(len(_kept)):
-        # 2 references: the list's and getrefcount's own argument; a view in use adds one
-        if sys.getrefcount(_kept[i]) == 2:
-            if _kept[i].size == n and _kept[i].dtype == dtype:
-                return _kept[i].reshape(shape)
-            spare = i
-    fresh = xp.empty(n, dtype)
-    total = sum(a.nbytes for a in _kept)
-    if len(_kept) < _KEEP and total + fresh.nbytes <= _BUDGET:
-        _kept.append(fresh)
-    elif spare is not None and total - _kept[spare].nbytes + fresh.nbytes <= _BUDGET:
-        _kept[spare] = fresh  # replace a free array of another size
-    return fresh.reshape(shape)
-
-
 # Column layout. The columns of an (N, C, *S) input are stored as one contiguous
 # (C, *kernel, *out, N) array: "batch last", a (C*k, L*N) matrix. Then
 #   - the convolution is ONE matrix product of that matrix with the (O, C*k) weight, with no
@@ -215,7 +180,7 @@ def _im2col_array(A, kernel, dilation, pads, stride):
     V = _windows(P, kernel, dilation, stride, 1)  # (C, *out, N, *kernel)
     order = (0,) + tuple(range(n + 2, 2 * n + 2)) + tuple(range(1, n + 2))
     cols = V.transpose(order)
-    out = _scratch(cols.shape, A.dtype, xp)
+    out = memory.scratch(cols.shape, A.dtype, xp)  # see backend/memory.py
     out[...] = cols  # the one copy
     return out
 
@@ -258,44 +223,52 @@ def _col2im_array(cols, sizes, kernel, dilation, pads, stride):
 
 
 # ---------------------------------------------------------------------------------------------
-# the two differentiable primitives
+# the two differentiable primitives: each is the other's backward
 # ---------------------------------------------------------------------------------------------
 
-class Im2ColBackward0(Node):
-    """Backward of im2col: fold the column gradients back onto the input (col2im)."""
-    __slots__ = ("geom",)
+@builtin("im2col", backward_name="Im2ColBackward0")
+class Im2Col(Function):
+    """Columns (C, *kernel, *out, N) of x (N, C, *spatial); its backward is col2im."""
 
-    def backward(self, g):
-        return (_col2im(g, *self.geom),)
+    @staticmethod
+    def forward(ctx, x, kernel, dilation, pads, stride):
+        ctx.geom = (x.shape[x.ndim - len(kernel):], kernel, dilation, pads, stride)
+        return _im2col_array(x, kernel, dilation, pads, stride)
 
-
-class Col2ImBackward0(Node):
-    """Backward of fold: every column reads its window of the gradient (im2col)."""
-    __slots__ = ("geom",)
-
-    def backward(self, g):
-        sizes, kernel, dilation, pads, stride = self.geom
-        return (_im2col(g, kernel, dilation, pads, stride),)
+    @staticmethod
+    def backward(ctx, grad):
+        return _col2im(grad, *ctx.geom)
 
 
-def _im2col(x: Tensor, kernel, dilation, pads, stride) -> Tensor:
-    """Columns (C, *kernel, *out, N) of ``x`` (N, C, *spatial), zero padded by ``pads``."""
-    out = wrap(_im2col_array(x._data, kernel, dilation, pads, stride))
-    if state.enabled and x._rg:
-        node = Im2ColBackward0((x,))
-        node.geom = (x._data.shape[x._data.ndim - len(kernel):], kernel, dilation, pads, stride)
-        attach(out, node)
-    return out
+@builtin("col2im", backward_name="Col2ImBackward0")
+class Col2Im(Function):
+    """Columns (C, *kernel, *out, N) summed back into (N, C, *sizes); its backward is
+    im2col: every column reads its window of the gradient."""
+
+    @staticmethod
+    def forward(ctx, cols, sizes, kernel, dilation, pads, stride):
+        ctx.geom = (kernel, dilation, pads, stride)
+        return _col2im_array(cols, sizes, kernel, dilation, pads, stride)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _im2col(grad, *ctx.geom)
 
 
-def _col2im(cols: Tensor, sizes, kernel, dilation, pads, stride) -> Tensor:
-    """Sum of columns (C, *kernel, *out, N) back into an (N, C, *sizes) tensor."""
-    out = wrap(_col2im_array(cols._data, sizes, kernel, dilation, pads, stride))
-    if state.enabled and cols._rg:
-        node = Col2ImBackward0((cols,))
-        node.geom = (tuple(sizes), kernel, dilation, pads, stride)
-        attach(out, node)
-    return out
+def _im2col(x, kernel, dilation, pads, stride):
+    """Columns (C, *kernel, *out, N) of ``x`` (N, C, *spatial), zero padded by ``pads``: of a
+    Tensor (recorded, differentiable), or of an array (inside a backward)."""
+    if isinstance(x, Tensor):
+        return Im2Col.apply(x, kernel=kernel, dilation=dilation, pads=pads, stride=stride)
+    return _im2col_array(x, kernel, dilation, pads, stride)
+
+
+def _col2im(cols, sizes, kernel, dilation, pads, stride):
+    """Sum of columns (C, *kernel, *out, N) back into an (N, C, *sizes) Tensor or array."""
+    if isinstance(cols, Tensor):
+        return Col2Im.apply(cols, sizes=tuple(sizes), kernel=kernel, dilation=dilation,
+                            pads=pads, stride=stride)
+    return _col2im_array(cols, sizes, kernel, dilation, pads, stride)
 
 
 def _window_args(kernel_size, dilation, padding, stride, op: str) -> tuple:
@@ -453,85 +426,86 @@ def _conv(op, n, input, weight, bias, stride, padding, dilation, groups):
     return out if batched else out.squeeze(0)
 
 
-class ConvolutionBackward0(Node):
-    """Backward of a convolution (groups = 1), out^T = cols^T weight^T + bias:
-
-        d weight = (cols @ g)^T,   d bias = sum of g over positions and images,
-        d x = col2im(weight^T g)   (the column gradients folded back onto the input)
-
-    with g the output's gradient laid out as (L*N, O). The columns of the forward are kept (one
-    copy of the windows), not recomputed.
-    """
-    __slots__ = ("geom", "cols")
-
-    def backward(self, g):
-        x, weight = self.saved_tensors
-        sizes, kernel, dilation, pads, stride = self.geom
-        n = len(kernel)
-        O, K = weight.shape[0], math.prod(weight.shape[1:])
-        has_bias = len(self.next_functions) > 2
-        # (N, O, *out) -> (*out, N, O) -> (L*N, O): the layout the forward produced, so usually
-        # no copy
-        order = tuple(range(2, n + 2)) + (0, 1)
-        if state.enabled:  # create_graph=True: the same maths with Tensor ops
-            return self._differentiable(g.permute(order).reshape(-1, O), x, weight, has_bias)
-        G = g._data.transpose(order).reshape(-1, O)
-        xp = xp_of(G)
-        W = weight._data.reshape(O, K)
-        gx = gw = gb = None
-        if self.next_functions[0][0] is not None:
-            # (K, L*N) = weight^T (K, O) @ g^T (O, L*N): contiguous columns for col2im
-            dcols = (W.T @ G.T).reshape((weight.shape[1],) + kernel + self.cols.shape[1 + n:])
-            gx = wrap(_col2im_array(dcols, sizes, kernel, dilation, pads, stride))
-        if self.next_functions[1][0] is not None:
-            # (cols @ g)^T: BLAS is twice as fast this way round than g^T @ cols^T
-            gw = wrap(xp.ascontiguousarray((self.cols.reshape(K, -1) @ G).T)
-                      .reshape(weight.shape))
-        if has_bias and self.next_functions[2][0] is not None:
-            # a matrix-vector product: NumPy's sum over axis 0 of a tall (L*N, O) array is slow
-            gb = wrap(xp.ones(G.shape[0], G.dtype) @ G)
-        return (gx, gw, gb) if has_bias else (gx, gw)
-
-    def _differentiable(self, g2, x, weight, has_bias):
-        sizes, kernel, dilation, pads, stride = self.geom
-        O, K = weight.shape[0], math.prod(weight.shape[1:])
-        cols = _im2col(x, kernel, dilation, pads, stride)
-        gx = gw = gb = None
-        if self.next_functions[0][0] is not None:
-            dcols = g2.matmul(weight.reshape(O, K)).mT.reshape(cols.shape)
-            gx = _col2im(dcols, sizes, kernel, dilation, pads, stride)
-        if self.next_functions[1][0] is not None:
-            gw = cols.reshape(K, -1).matmul(g2).mT.reshape(weight.shape)
-        if has_bias and self.next_functions[2][0] is not None:
-            gb = g2.sum(0)
-        return (gx, gw, gb) if has_bias else (gx, gw)
-
-
-def _convolution(x, weight, bias, kernel, dilation, pads, stride):
+@builtin("convolution", backward_name="ConvolutionBackward0")
+class Convolution(Function):
     """groups=1 convolution of x (N, C, *S): im2col, then ONE matrix product.
 
     The columns (C*k, L*N) (batch last, see above) give out^T = cols^T @ weight^T, an
     (L*N, O) = (*out, N, O) array, which is the (N, O, *out) result with its axes moved (a
     view, no copy; the layers after it keep that memory order). BLAS is faster on these skinny
     products when the long side makes the rows of the result.
+
+    Backward, with g the output's gradient laid out as (L*N, O):
+
+        d weight = (cols @ g)^T,   d bias = sum of g over positions and images,
+        d x = col2im(weight^T g)   (the column gradients folded back onto the input)
+
+    The forward's columns are kept (one copy of the windows), not recomputed, except when the
+    backward is itself recorded (``create_graph=True``): then they are taken again from x, so
+    that second derivatives reach x.
     """
-    n = len(kernel)
-    A = x._data
-    cols = _im2col_array(A, kernel, dilation, pads, stride)
-    O, K = weight.shape[0], math.prod(weight.shape[1:])
-    N, outs = A.shape[0], cols.shape[1 + n:1 + 2 * n]
-    out = cols.reshape(K, -1).T @ weight._data.reshape(O, K).T  # (L*N, O), a fresh array
-    if bias is not None:
-        out += bias._data  # in place: no second array
-    result = wrap(out.reshape(outs + (N, O)).transpose((n, n + 1) + tuple(range(n))))
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, *, dilation, pads, stride):
+        n = weight.ndim - 2
+        kernel = weight.shape[2:]
+        cols = _im2col_array(x, kernel, dilation, pads, stride)
+        O, K = weight.shape[0], math.prod(weight.shape[1:])
+        N, outs = x.shape[0], cols.shape[1 + n:1 + 2 * n]
+        out = cols.reshape(K, -1).T @ weight.reshape(O, K).T  # (L*N, O), a fresh array
+        if bias is not None:
+            out += bias  # in place: no second array
+        ctx.geom = (x.shape[2:], kernel, dilation, pads, stride)
+        ctx.save_for_backward(x, weight, cols)
+        return out.reshape(outs + (N, O)).transpose((n, n + 1) + tuple(range(n)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, cols = ctx.saved_tensors
+        sizes, kernel, dilation, pads, stride = ctx.geom
+        need_x, need_w, *need_b = ctx.needs_input_grad
+        n = len(kernel)
+        O, K = weight.shape[0], math.prod(weight.shape[1:])
+        if isinstance(grad, Tensor):  # recorded: columns that depend on x
+            cols = _im2col(x, kernel, dilation, pads, stride)
+        # (N, O, *out) -> (*out, N, O) -> (L*N, O): the layout the forward produced, so usually
+        # no copy
+        g = _permute(grad, tuple(range(2, n + 2)) + (0, 1)).reshape(-1, O)
+        gx = gw = gb = None
+        if need_x:
+            # (K, L*N) = weight^T (K, O) @ g^T (O, L*N): contiguous columns for col2im
+            dcols = (weight.reshape(O, K).T @ g.T).reshape(cols.shape)
+            gx = _col2im(dcols, sizes, kernel, dilation, pads, stride)
+        if need_w:
+            # (cols @ g)^T: BLAS is twice as fast this way round than g^T @ cols^T
+            gw = _contiguous((cols.reshape(K, -1) @ g).T).reshape(weight.shape)
+        if need_b and need_b[0]:
+            gb = _column_sums(g)
+        return gx, gw, gb
+
+
+# NumPy and Tensors spell three things differently; these helpers take either.
+
+def _permute(a, order):
+    """Axes reordered: NumPy's ``transpose(order)``, PyTorch's ``permute(order)``."""
+    return a.permute(order) if isinstance(a, Tensor) else a.transpose(order)
+
+
+def _contiguous(a):
+    return a.contiguous() if isinstance(a, Tensor) else xp_of(a).ascontiguousarray(a)
+
+
+def _column_sums(a):
+    """Sum over the rows of a tall (M, O) matrix. On arrays a matrix-vector product: NumPy's
+    sum over axis 0 of a tall array is slow."""
+    if isinstance(a, Tensor):
+        return a.sum(0)
+    return xp_of(a).ones(a.shape[0], a.dtype) @ a
+
+
+def _convolution(x, weight, bias, kernel, dilation, pads, stride):
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    if state.enabled and any(t._rg for t in inputs):
-        node = ConvolutionBackward0(inputs)
-        node.geom = (A.shape[2:], kernel, dilation, pads, stride)
-        node.cols = cols
-        node.save_for_backward(x, weight)
-        attach(result, node)
-    return result
+    return Convolution.apply(*inputs, dilation=dilation, pads=pads, stride=stride)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,

@@ -6,9 +6,10 @@ and send gradients back with col2im (``fold``).
 - Average pooling is composed of Tensor ops: ``unfold`` (im2col), a sum over the kernel axes,
   a division by the window sizes. Its gradient is therefore ``fold`` of the spread gradient,
   and differentiable again.
-- Max pooling has its own node, because it is on every CNN's hot path: the forward walks the
-  k_h*k_w kernel offsets (each step one vectorised comparison over all windows at once) and keeps
-  the winning offset; the backward routes each gradient to its window's winner.
+- Max pooling is one Function of its own, because it is on every CNN's hot path: the forward
+  walks the k_h*k_w kernel offsets (each step one vectorised comparison over all windows at
+  once) and keeps the winning offset; the backward routes each gradient to its window's
+  winner.
 
 Output size along a dim (size S, kernel k, stride s, padding p, dilation d):
 ``floor((S + 2p - d*(k-1) - 1) / s) + 1``; ``ceil_mode=True`` rounds up instead, except that a
@@ -19,7 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 
-from ..._ops.common import Node, Tensor, attach, state, wrap, xp_of
+from ...autograd.function import Function
+from ..._ops.common import Tensor, wrap, xp_of
+from ..._ops.registry import builtin
 from .conv import _col2im, _im2col, _pad_array, _positive, _shape_str, _tuple
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -89,101 +92,117 @@ def _offset_views(P, kernel, dilation, stride, outs):
 # max pooling
 # ---------------------------------------------------------------------------------------------
 
-class MaxPoolBackward0(Node):
-    """Each window's gradient goes to the one element that won (the first maximum)."""
-    __slots__ = ("geom", "argmax")
+@builtin("max_pool", backward_name="MaxPoolBackward0")
+class MaxPool(Function):
+    """The max of every window; each window's gradient goes to the one element that won (the
+    first maximum).
 
-    def backward(self, g):
-        sizes, kernel, dilation, pads, stride = self.geom
-        idx = self.argmax  # (N, C, *outs): the winning kernel offset of each window
-        xp = xp_of(idx)
-        n = len(kernel)
-        if state.enabled:
-            # create_graph=True: build the gradient from Tensor ops so that it is
-            # differentiable too: one-hot columns times g, folded back (col2im).
-            kk = math.prod(kernel)
-            offsets = xp.arange(kk).reshape((1, 1, kk) + (1,) * n)
-            onehot = wrap((offsets == idx[:, :, None]).astype(g._data.dtype))
-            cols = (onehot * g.unsqueeze(2)).reshape(idx.shape[:2] + kernel + idx.shape[2:])
-            # (N, C, *kernel, *outs) -> the batch-last column layout (C, *kernel, *outs, N)
-            cols = cols.permute(tuple(range(1, 2 * n + 2)) + (0,))
-            return (_col2im(cols, sizes, kernel, dilation, pads, stride),)
-        # Work in the forward's memory order (that of ``idx``): NumPy is many times slower on
-        # operands whose axes are laid out differently. One copy of g gives that.
-        G = xp.empty_like(idx, dtype=g._data.dtype)
-        G[...] = g._data
-        padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
-        canvas = xp.zeros_like(idx, dtype=G.dtype, shape=idx.shape[:2] + padded)
-        overlap = not all(d == 1 and s >= k for k, d, s in zip(kernel, dilation, stride))
-        # g * (idx == k) is exact unless g holds inf/NaN (inf * 0 = NaN would leak into the
-        # losers); then the slower where()
-        finite = bool(xp.isfinite(G).all())
-        zero = G.dtype.type(0)
-        for k, view in _offset_views(canvas, kernel, dilation, stride, G.shape[2:]):
-            won = idx == k
-            if not finite:
-                part = xp.where(won, G, zero)
-                if overlap:
-                    view += part
-                else:
-                    view[...] = part
-            elif overlap:
-                view += G * won
-            else:  # disjoint windows: every canvas element gets at most one value
-                xp.multiply(G, won, out=view)
-        if padded != tuple(sizes):
-            canvas = canvas[(Ellipsis,) + tuple(slice(lo, lo + s)
-                                                for s, (lo, _) in zip(sizes, pads))]
-        return (wrap(canvas),)
+    The forward walks the kernel offsets; each step compares all windows at once. The running
+    maximum and the winning offset keep the input's memory order ('K'). The winners are only
+    tracked when a backward or the indices need them.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, dilation, pads, outs, return_indices):
+        xp = xp_of(x)
+        # windows hanging over the edge see -inf, which never wins
+        fill = -math.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        P = _pad_array(x, pads, fill)
+        track = return_indices or bool(ctx.needs_input_grad)  # () when nothing is recorded
+        best = idx = None
+        for k, v in _offset_views(P, kernel, dilation, stride, outs):
+            if best is None:
+                best = v.copy(order="K")
+                if track:
+                    idx = xp.zeros_like(best, dtype="int8" if math.prod(kernel) < 128
+                                        else "int64")
+                continue
+            if track:
+                better = v > best  # strictly greater: ties keep the first maximum, as PyTorch
+                idx += better * (k - idx)  # = where(better, k, idx), several times faster
+            xp.maximum(best, v, out=best)  # maximum propagates NaN
+        if track and x.dtype.kind == "f":
+            if (best != best).any():  # a NaN wins its window: point at it (the last one, as
+                for k, v in _offset_views(P, kernel, dilation, stride, outs):  # PyTorch's scan)
+                    idx = xp.where(v != v, xp.asarray(k, idx.dtype), idx)
+        ctx.geom = (x.shape[2:], kernel, dilation, pads, stride)
+        ctx.argmax = idx  # (N, C, *outs): the winning kernel offset of each window
+        if not return_indices:
+            return best
+        ctx.set_materialize_grads(False)  # the indices get no gradient
+        return best, _flat_indices(xp, idx, x.shape[2:], kernel, dilation, pads, stride, outs)
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices=None):
+        return _to_winners(grad, ctx.argmax, *ctx.geom)
+
+
+def _flat_indices(xp, idx, sizes, kernel, dilation, pads, stride, outs):
+    """Each winner's flat index into the (unpadded) input plane: sum_i coord_i * stride_i."""
+    n = len(kernel)
+    coords = xp.unravel_index(idx.astype("int64"), kernel)
+    flat = xp.zeros(idx.shape, "int64")
+    for i in range(n):
+        pos = xp.arange(outs[i]).reshape((-1,) + (1,) * (n - 1 - i)) * stride[i] - pads[i][0]
+        c = pos + coords[i] * dilation[i]
+        flat = flat * sizes[i] + c
+    return flat
+
+
+def _to_winners(g, idx, sizes, kernel, dilation, pads, stride):
+    """Max pooling's backward: every window's gradient ``g`` (N, C, *outs) sent to the input
+    element that won it (``idx``, the winning kernel offset), summed where windows overlap."""
+    xp = xp_of(idx)
+    n = len(kernel)
+    if isinstance(g, Tensor):
+        # recorded (create_graph=True): one-hot columns times g, folded back (col2im), all
+        # differentiable Tensor ops
+        kk = math.prod(kernel)
+        offsets = xp.arange(kk).reshape((1, 1, kk) + (1,) * n)
+        onehot = wrap((offsets == idx[:, :, None]).astype(g._data.dtype))
+        cols = (onehot * g.unsqueeze(2)).reshape(idx.shape[:2] + kernel + idx.shape[2:])
+        # (N, C, *kernel, *outs) -> the batch-last column layout (C, *kernel, *outs, N)
+        cols = cols.permute(tuple(range(1, 2 * n + 2)) + (0,))
+        return _col2im(cols, sizes, kernel, dilation, pads, stride)
+    # Arrays: one pass per kernel offset, in place. Work in the forward's memory order (that of
+    # ``idx``): NumPy is many times slower on operands whose axes are laid out differently.
+    # One copy of g gives that.
+    G = xp.empty_like(idx, dtype=g.dtype)
+    G[...] = g
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(sizes, pads))
+    canvas = xp.zeros_like(idx, dtype=G.dtype, shape=idx.shape[:2] + padded)
+    overlap = not all(d == 1 and s >= k for k, d, s in zip(kernel, dilation, stride))
+    # g * (idx == k) is exact unless g holds inf/NaN (inf * 0 = NaN would leak into the
+    # losers); then the slower where()
+    finite = bool(xp.isfinite(G).all())
+    zero = G.dtype.type(0)
+    for k, view in _offset_views(canvas, kernel, dilation, stride, G.shape[2:]):
+        won = idx == k
+        if not finite:
+            part = xp.where(won, G, zero)
+            if overlap:
+                view += part
+            else:
+                view[...] = part
+        elif overlap:
+            view += G * won
+        else:  # disjoint windows: every canvas element gets at most one value
+            xp.multiply(G, won, out=view)
+    if padded != tuple(sizes):
+        canvas = canvas[(Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(sizes, pads))]
+    return canvas
 
 
 def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     kernel, stride, dilation, pads, outs, batched = _geometry(
         op, input, n, kernel_size, stride, padding, dilation, ceil_mode, True)
     x = input if batched else input.unsqueeze(0)
-    A = x._data
-    xp = xp_of(A)
-    # windows hanging over the edge see -inf, which never wins
-    fill = -math.inf if A.dtype.kind == "f" else xp.iinfo(A.dtype).min
-    P = _pad_array(A, pads, fill)
-    # Walk the kernel offsets; each step compares all windows at once. The running maximum and
-    # the winning offset keep the input's memory order ('K'). The winners are only tracked when
-    # a backward or the indices need them.
-    track = return_indices or (state.enabled and x._rg)
-    best = idx = None
-    for k, v in _offset_views(P, kernel, dilation, stride, outs):
-        if best is None:
-            best = v.copy(order="K")
-            if track:
-                idx = xp.zeros_like(best, dtype="int8" if math.prod(kernel) < 128 else "int64")
-            continue
-        if track:
-            better = v > best  # strictly greater: ties keep the first maximum, as PyTorch
-            idx += better * (k - idx)  # = where(better, k, idx), several times faster
-        xp.maximum(best, v, out=best)  # maximum propagates NaN
-    if track and A.dtype.kind == "f":
-        if (best != best).any():  # a NaN wins its window: point at it (the last one, as
-            for k, v in _offset_views(P, kernel, dilation, stride, outs):  # PyTorch's scan)
-                idx = xp.where(v != v, xp.asarray(k, idx.dtype), idx)
-    out = wrap(best)
-    if state.enabled and x._rg:
-        node = MaxPoolBackward0((x,))
-        node.geom = (tuple(A.shape[2:]), kernel, dilation, pads, stride)
-        node.argmax = idx
-        attach(out, node)
-    if not batched:
-        out = out.squeeze(0)
+    out = MaxPool.apply(x, kernel=kernel, stride=stride, dilation=dilation, pads=pads,
+                        outs=outs, return_indices=return_indices)
     if not return_indices:
-        return out
-    # flat index into the (unpadded) input plane: sum_i coord_i * stride_of_dim_i
-    coords = xp.unravel_index(idx.astype("int64"), kernel)
-    flat = xp.zeros(idx.shape, "int64")
-    for i in range(n):
-        pos = xp.arange(outs[i]).reshape((-1,) + (1,) * (n - 1 - i)) * stride[i] - pads[i][0]
-        c = pos + coords[i] * dilation[i]
-        flat = flat * A.shape[2 + i] + c
-    indices = wrap(flat).reshape(out.shape)
-    return out, indices
+        return out if batched else out.squeeze(0)
+    out, indices = out
+    return (out, indices) if batched else (out.squeeze(0), indices.squeeze(0))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
