@@ -71,7 +71,7 @@ def _tensor_first(fn):
         try:
             return fn(*args, **kwargs)
         except (AttributeError, TypeError):
-            if args and not isinstance(args[0], (Tensor, int, float, bool)):
+            if args and not isinstance(args[0], Tensor):
                 raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be "
                                 f"Tensor, not {type(args[0]).__name__}") from None
             raise

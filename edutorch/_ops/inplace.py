@@ -84,7 +84,7 @@ def commit(x: Tensor, result: Tensor, op: str) -> Tensor:
         elif result._rg:
             x.grad_fn, x._output_nr, x._rg = result.grad_fn, result._output_nr, True
         else:
-            x.grad_fn, x._output_nr = Overwritten.apply(x, x._data).grad_fn, 0
+            x.grad_fn, x._output_nr = Overwritten.apply(x, value=x._data).grad_fn, 0
         _move_retained_grad(x, *old)
     return x
 
@@ -132,7 +132,7 @@ def apply_tracked(x: Tensor, fn, op: str) -> Tensor:
     if not result._rg and snap._rg:
         # the new value does not depend on the old one (fill_, x[i] = 5): x stays in the graph,
         # and its old history gets a zero gradient
-        result = Overwritten.apply(snap, result._data)
+        result = Overwritten.apply(snap, value=result._data)
     return commit(x, result, op)
 
 

@@ -8,35 +8,8 @@ from . import pointwise as pw
 def attach(T) -> None:
     """Every registered op becomes a Tensor method (``x.exp()``), and each op registered with
     ``inplace=True`` gets its in-place twin (``x.exp_()``)."""
-    red, sh, ix, la = reduction, shape, indexing, linalg
-    legacy = {
-        # reductions
-        "sum": red.sum, "sum_to_size": red.sum_to_size, "mean": red.mean, "prod": red.prod,
-        "var": red.var, "std": red.std, "max": red.max, "min": red.min, "amax": red.amax,
-        "amin": red.amin, "argmax": red.argmax, "argmin": red.argmin,
-        "logsumexp": red.logsumexp, "norm": red.norm, "all": red.all, "any": red.any,
-        "count_nonzero": red.count_nonzero, "cumsum": red.cumsum,
-        # shape
-        "reshape": sh.reshape, "view": sh.view, "view_as": sh.view_as,
-        "reshape_as": sh.reshape_as, "flatten": sh.flatten, "unflatten": sh.unflatten,
-        "permute": sh.permute, "transpose": sh.transpose, "swapaxes": sh.swapaxes, "t": sh.t,
-        "movedim": sh.movedim, "squeeze": sh.squeeze, "unsqueeze": sh.unsqueeze,
-        "expand": sh.expand, "expand_as": sh.expand_as, "broadcast_to": sh.broadcast_to,
-        "repeat": sh.repeat, "narrow": sh.narrow, "contiguous": sh.contiguous,
-        "split": sh.split, "tensor_split": sh.tensor_split, "chunk": sh.chunk,
-        "unbind": sh.unbind, "flip": sh.flip, "roll": sh.roll,
-        # indexing
-        "gather": ix.gather, "scatter": ix.scatter, "scatter_add": ix.scatter_add,
-        "index_select": ix.index_select, "index_add": ix.index_add,
-        "masked_fill": ix.masked_fill, "masked_select": ix.masked_select,
-        "nonzero": ix.nonzero, "argwhere": ix.argwhere, "tril": ix.tril, "triu": ix.triu,
-        "diagonal": ix.diagonal, "index_put": ix.index_put, "take_along_dim": ix.take_along_dim,
-        # linear algebra and activations
-        "matmul": la.matmul, "mm": la.mm, "bmm": la.bmm, "mv": la.mv, "dot": la.dot,
-        "inner": la.inner, "outer": la.outer, "ger": la.outer,
-        "softmax": activation.softmax, "log_softmax": activation.log_softmax,
-    }
-    methods = {**registry.METHODS, **legacy}
+    sh, ix, la = shape, indexing, linalg
+    methods = dict(registry.METHODS)
     methods.update({
         "where": lambda self, condition, other: pw.where(condition, self, other),
         "copy_": inplace.copy_, "fill_": inplace.fill_, "zero_": inplace.zero_,

@@ -104,7 +104,9 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad
+        if needs:  # d/da needs b and d/db needs a: save only what will be used
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         a2, b2 = promote(a, b, "mul")
         return a2 * b2
 
@@ -129,7 +131,9 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad
+        if needs:
+            ctx.save_for_backward(a if needs[1] else None, b)
         a2, b2 = promote(a, b, "div")
         a2 = float_array(a2)  # int / int: the default float dtype, as in PyTorch
         if hasattr(b2, "astype"):

@@ -63,7 +63,7 @@ class BackwardFunction(Node):
     def __init__(self, cls, inputs):
         Node.__init__(self, inputs)
         self._cls = cls
-        self._inputs = inputs
+        self._array_module = None
         self._to_save = None
         self._input_metas = None
         self._out_metas = None
@@ -85,10 +85,7 @@ class BackwardFunction(Node):
         if _state.enabled:
             import edutorch
             return edutorch
-        for t in self._inputs:
-            if hasattr(t, "_data"):
-                return backend.xp_of(t._data)
-        return backend.module_for("cpu")
+        return self._array_module
 
     # -- the ctx API ---------------------------------------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -115,7 +112,7 @@ class BackwardFunction(Node):
         as_tensors = _state.enabled or not self._cls._on_arrays
         return tuple(_unpack(self, i, item, as_tensors) for i, item in enumerate(saved))
 
-    def _pack_saved(self, inputs, outputs) -> None:
+    def _pack_saved(self, inputs, raw, outputs) -> None:
         """Turn what forward saved into ``(kind, value, version counter, version)`` entries, so
         backward can tell if an in-place op changed it since."""
         packed = []
@@ -127,8 +124,8 @@ class BackwardFunction(Node):
                         entry = ("input", t, t._vc, t._vc[0])
                         break
                 else:
-                    for nr, o in enumerate(outputs):
-                        if value is o or value is o._data:
+                    for nr, (r, o) in enumerate(zip(raw, outputs)):
+                        if value is r or value is o:
                             entry = ("output", (o._data, nr), o._vc, o._vc[0])
                             break
             packed.append(entry)
@@ -229,11 +226,15 @@ class _NoGradCtx:
     """The ``ctx`` when nothing is recorded: forward may set attributes on it; it saves
     nothing."""
     needs_input_grad = ()
+    _dirty = ()
 
     def save_for_backward(self, *values):
         pass
 
-    mark_non_differentiable = mark_dirty = set_materialize_grads = save_for_backward
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    mark_non_differentiable = set_materialize_grads = save_for_backward
 
 
 class Function:
@@ -302,13 +303,15 @@ class Function:
         else:
             outputs = _forward_tensors(cls, ctx, args, kwargs)
         single = type(outputs) is not tuple
-        if single:
-            outputs = (outputs,)
-        outputs = tuple(_as_output(o, args) for o in outputs)
+        raw = (outputs,) if single else outputs
+        outputs = tuple(_as_output(o, args, ctx._dirty) for o in raw)
         if cls.is_view:
             _share_memory(outputs, args[0], cls, kwargs)
         if record:
-            _record(ctx, args, outputs)
+            _record(ctx, args, raw, outputs)
+        else:
+            for d in ctx._dirty:
+                d._vc[0] += 1
         return outputs[0] if single else outputs
 
 
@@ -326,14 +329,15 @@ def _forward_tensors(cls, ctx, args, kwargs):
         _state.enabled = prev
 
 
-def _as_output(o, args):
-    """A forward result as a fresh Tensor (an input returned as is gets a new alias)."""
+def _as_output(o, args, dirty):
+    """A forward result as a fresh Tensor (an input returned as is gets a new alias, unless
+    forward modified it in place and said so with ``mark_dirty``)."""
     if not hasattr(o, "_data"):
         if hasattr(o, "dtype"):  # an array, or the NumPy scalar a full reduction returns
             return _wrap(o)
         return o  # a Python value (e.g. a count) passes through
     for a in args:
-        if o is a:
+        if o is a and not any(o is d for d in dirty):
             alias = _wrap(o._data)
             alias._vc = o._vc
             return alias
@@ -354,10 +358,11 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
             o._view_version = base._vc[0]
 
 
-def _record(ctx, args, outputs) -> None:
+def _record(ctx, args, raw, outputs) -> None:
     """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs."""
     ctx._input_metas = [(a._data.shape, a._data.dtype) if hasattr(a, "_data") else None
                         for a in args]
+    ctx._array_module = backend.xp_of(next(a._data for a in args if hasattr(a, "_data")))
     ctx._out_metas = [(o._data.shape, o._data.dtype, backend.xp_of(o._data))
                       if hasattr(o, "_data") else ((), None, None) for o in outputs]
     ctx.n_outputs = len(outputs)
@@ -369,7 +374,7 @@ def _record(ctx, args, outputs) -> None:
     for d in ctx._dirty:
         d._vc[0] += 1
     if ctx._to_save is not None:
-        ctx._pack_saved(args, outputs)
+        ctx._pack_saved(args, raw, outputs)
     if _anomaly.enabled:
         import traceback
         ctx.metadata["traceback_"] = traceback.format_stack()[:-3]
