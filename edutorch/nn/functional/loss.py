@@ -15,7 +15,9 @@ import warnings
 from ... import _dtype as dt
 from ... import backend
 from ..._ops.activation import log_softmax
-from ..._ops.common import Node, attach, state, wrap
+from ...autograd.function import Function
+from ..._ops.common import wrap
+from ..._ops.registry import builtin
 from ..._ops.pointwise import where
 from ...tensor import Tensor
 from .activation import softplus
@@ -253,76 +255,79 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return (loss.sum() * (1.0 - label_smoothing) + smooth.sum() * (label_smoothing / C)) / denom
 
 
-class CrossEntropyBackward0(Node):
-    """d loss_i / d x_i = scale_i * (softmax(x_i) - onehot(t_i)), the classic result.
+@builtin("cross_entropy", backward_name="CrossEntropyBackward0")
+class CrossEntropy(Function):
+    """cross_entropy for class-index targets, no weights, no smoothing, fused:
+    loss_i = logsumexp(x_i) - x_i[t_i], and
 
-    The forward keeps exp(x - max) and its row sums, computed anyway, so the first derivative
-    costs one pass and one array.
-    With ``create_graph=True`` the same formula is written with Tensor ops on the saved input.
+        d loss_i / d x_i = scale_i * (softmax(x_i) - onehot(t_i)), the classic result,
+
+    with scale_i the incoming gradient (/ count for a mean, 0 for an ignored target). The
+    forward keeps exp(x - max) and its row sums, computed anyway, so the first derivative costs
+    one pass and one array. When the backward is recorded (``create_graph=True``) the same
+    formula is written with Tensor ops on the saved input.
     """
-    __slots__ = ("probs", "total", "target", "valid", "reduction", "denom")
 
-    def backward(self, g):
-        (x,) = self.saved_tensors
-        xp = backend.xp_of(self.probs)
-        rows = xp.arange(self.probs.shape[0])
-        # per-sample factor: the incoming gradient, / count for a mean, 0 for ignored targets
-        scale = g._data.reshape(-1, 1) if self.reduction == "none" else g._data
-        if self.reduction == "mean":
-            scale = scale / self.denom
-        scale = self.valid.reshape(-1, 1) * scale
-        if not state.enabled:
-            # softmax * scale in one pass over the saved exp(x - max), then the -1 at targets
-            scale = xp.broadcast_to(scale, (self.probs.shape[0], 1))
-            grad = self.probs * (scale / self.total)
-            grad[rows, self.target] -= scale[:, 0]
-            return (wrap(grad.reshape(x._data.shape)),)
-        onehot = xp.zeros(self.probs.shape, dtype=self.probs.dtype)  # the readable formula
-        onehot[rows, self.target] = 1
-        flat = x.reshape(-1, x.shape[-1])
-        gt = g.reshape(-1, 1) if self.reduction == "none" else g
-        factor = wrap(self.valid.reshape(-1, 1).astype(self.probs.dtype))
-        if self.reduction == "mean":
-            factor = factor / self.denom
-        grad = (flat.softmax(-1) - wrap(onehot)) * factor * gt
-        return (grad.reshape(x.shape),)
+    @staticmethod
+    def forward(ctx, x, target, ignore_index, reduction):
+        C = x.shape[-1]
+        A = x.reshape(-1, C)
+        T = target.reshape(-1)
+        xp = backend.xp_of(A)
+        valid = T != ignore_index
+        safe = xp.where(valid, T, 0)
+        if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= C):
+            bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
+            raise IndexError(f"cross_entropy: Target {bad} is out of bounds (there are {C} "
+                             f"classes)")
+        rows = xp.arange(A.shape[0])
+        shifted = A - A.max(axis=1, keepdims=True)  # stable: exp never overflows
+        picked = shifted[rows, safe]
+        probs = xp.exp(shifted, out=shifted)  # unnormalised: backward divides by ``total``
+        total = probs.sum(axis=1, keepdims=True)
+        picked = picked - xp.log(total[:, 0])
+        per_sample = xp.where(valid, -picked, 0).astype(A.dtype, copy=False)
+        count = int(valid.sum())
+        ctx.save_for_backward(x, probs, total)
+        ctx.target, ctx.valid, ctx.reduction, ctx.denom = safe, valid, reduction, count
+        if reduction == "none":
+            return per_sample.reshape(target.shape)
+        if reduction == "sum":
+            return xp.asarray(per_sample.sum())
+        return xp.asarray(per_sample.sum() / count if count else float("nan"), A.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, probs, total = ctx.saved_tensors
+        valid = ctx.valid.reshape(-1, 1)
+        per_sample = ctx.reduction == "none"
+        if isinstance(grad, Tensor):  # recorded: the readable formula, differentiable in x
+            xp = backend.xp_of(ctx.target)
+            onehot = xp.zeros(probs.shape, dtype=probs._data.dtype)
+            onehot[xp.arange(probs.shape[0]), ctx.target] = 1
+            factor = wrap(valid.astype(probs._data.dtype))
+            if ctx.reduction == "mean":
+                factor = factor / ctx.denom
+            flat = x.reshape(-1, x.shape[-1])
+            g = grad.reshape(-1, 1) if per_sample else grad
+            return ((flat.softmax(-1) - wrap(onehot)) * factor * g).reshape(x.shape), None
+        # softmax * scale in one pass over the saved exp(x - max), then the -1 at targets
+        xp = backend.xp_of(probs)
+        scale = grad.reshape(-1, 1) if per_sample else grad
+        if ctx.reduction == "mean":
+            scale = scale / ctx.denom
+        scale = xp.broadcast_to(valid * scale, (probs.shape[0], 1))
+        g = probs * (scale / total)
+        g[xp.arange(probs.shape[0]), ctx.target] -= scale[:, 0]
+        return g.reshape(x.shape), None
 
 
 def _cross_entropy_indices(x: Tensor, t: Tensor, ignore_index: int, reduction: str) -> Tensor:
     """cross_entropy for class-index targets, no weights, no smoothing: one fused node.
 
-    x (..., C) with classes last, t (...) class indices. loss_i = logsumexp(x_i) - x_i[t_i].
+    x (..., C) with classes last, t (...) class indices.
     """
-    C = x.shape[-1]
-    A = x._data.reshape(-1, C)
-    T = t._data.reshape(-1)
-    xp = backend.xp_of(A)
-    valid = T != ignore_index
-    safe = xp.where(valid, T, 0)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= C):
-        bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
-        raise IndexError(f"cross_entropy: Target {bad} is out of bounds (there are {C} classes)")
-    rows = xp.arange(A.shape[0])
-    shifted = A - A.max(axis=1, keepdims=True)  # stable: exp never overflows
-    picked = shifted[rows, safe]
-    probs = xp.exp(shifted, out=shifted)  # unnormalised: backward divides by ``total``
-    total = probs.sum(axis=1, keepdims=True)
-    picked = picked - xp.log(total[:, 0])
-    per_sample = xp.where(valid, -picked, 0).astype(A.dtype, copy=False)
-    count = int(valid.sum())
-    if reduction == "none":
-        out = wrap(per_sample.reshape(T.shape if t._data.ndim else ()).reshape(t._data.shape))
-    elif reduction == "sum":
-        out = wrap(per_sample.sum())
-    else:
-        out = wrap((per_sample.sum() / count) if count else xp.asarray(float("nan"), A.dtype))
-    if x._rg and state.enabled:
-        node = CrossEntropyBackward0((x,))
-        node.save_for_backward(x)
-        node.probs, node.total, node.target, node.valid = probs, total, safe, valid
-        node.reduction, node.denom = reduction, count
-        attach(out, node)
-    return out
+    return CrossEntropy.apply(x, t, ignore_index=ignore_index, reduction=reduction)
 
 
 def _cross_entropy_probs(logp, t, weight, reduction, label_smoothing, unbatched, shape):
