@@ -1,358 +1,29 @@
 """Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their one-step ``*Cell`` versions.
 
-The maths of one time step (PyTorch's equations and gate order):
-
-- RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (or relu)
-- LSTM: i, f, g, o = split(W_ih x + b_ih + W_hh h + b_hh, 4)
-        c' = sigmoid(f) * c + sigmoid(i) * tanh(g);   h' = sigmoid(o) * tanh(c')
-- GRU:  r, z, n from W_ih x + b_ih (split in 3) and W_hh h + b_hh (split in 3):
-        r = sigmoid(x_r + h_r), z = sigmoid(x_z + h_z), n = tanh(x_n + r * h_n)
-        h' = (1 - z) * n + z * h
-
-Two implementations of the same maths live here:
-
-1. ``_rnn_cell``/``_lstm_cell``/``_gru_cell``, written with Tensor ops: short, readable, and
-   differentiable to any order by autograd. The ``*Cell`` modules use them.
-2. ``_Recurrence``, one autograd node for one layer in one direction over the whole sequence:
-   the input projection of all time steps is ONE matrix product, then a loop over time steps
-   does a (B, H) @ (H, G*H) product and a few in-place array operations; its backward is
-   backpropagation through time written out by hand (one loop back over the steps, then one
-   matrix product per weight gradient). The layers use it: recording ~15 autograd nodes per
-   time step would cost more than the arithmetic itself. When a graph of the gradient is asked
-   for (``create_graph=True``), its backward re-runs the sequence with the Tensor-op cells and
-   differentiates that, so higher derivatives stay exact.
+The maths lives in ``nn/functional/rnn.py``: the layers run each layer and direction through
+``Recurrence``, one Function for the whole time loop; the cells use the Tensor-op steps
+``rnn_cell``/``lstm_cell``/``gru_cell``. This module holds the Modules: parameters, argument
+checks, and the stacking of layers and directions.
 """
 from __future__ import annotations
 
 import math
 
 from ... import _ops
-from ...autograd import grad_mode
-from ...autograd.graph import Node, run_backward
 from ...tensor import Tensor
-from ..._ops.common import attach, wrap, xp_of
 from .. import functional as F
 from .. import init
-from ..functional.conv import _scratch
+from ..functional.rnn import GATES, gru_cell, lstm_cell, recurrence, rnn_cell
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-# ---------------------------------------------------------------------------------------------
-# one time step, with Tensor ops
-# ---------------------------------------------------------------------------------------------
-
-def _rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, relu: bool = False):
-    pre = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
-    return pre.relu() if relu else pre.tanh()
-
-
-def _lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
-    i, f, g, o = gates.chunk(4, -1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
-    return h, c
-
-
-def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
-    x_r, x_z, x_n = F.linear(x, w_ih, b_ih).chunk(3, -1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, -1)
-    r = (x_r + h_r).sigmoid()
-    z = (x_z + h_z).sigmoid()
-    n = (x_n + r * h_n).tanh()
-    return n + z * (h - n)  # = (1 - z) * n + z * h
-
-
-def _composed_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-    """One layer, one direction, with the Tensor-op cells: (output, h_n, c_n)."""
-    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
-    h, c, outs = h0, c0, []
-    for t in steps:
-        if mode == "LSTM":
-            h, c = _lstm_cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
-        elif mode == "GRU":
-            h = _gru_cell(x[t], h, w_ih, w_hh, b_ih, b_hh)
-        else:
-            h = _rnn_cell(x[t], h, w_ih, w_hh, b_ih, b_hh, relu=mode == "RNN_RELU")
-        outs.append(h)
-    if reverse:
-        outs.reverse()
-    return _ops.shape.stack(outs, 0), h, c
-
-
-# ---------------------------------------------------------------------------------------------
-# one layer, one direction, the whole sequence: a single autograd node
-# ---------------------------------------------------------------------------------------------
-
-def _sigmoid_(v):
-    """In place: sigmoid(v) = (1 + tanh(v/2)) / 2 (no overflow for large |v|)."""
-    xp = xp_of(v)
-    v *= 0.5
-    xp.tanh(v, out=v)
-    v += 1
-    v *= 0.5
-
-
-def _relu_(v):
-    xp_of(v).maximum(v, 0, out=v)
-
-
-class _Recurrence(Node):
-    """Backward of one recurrent layer (one direction) over a whole sequence.
-
-    Inputs (those present): x (T, B, I), w_ih, w_hh, b_ih, b_hh, h0 (B, H), c0 (B, H).
-    Outputs: y (T, B, H), h_n (B, H) and, for LSTM, c_n (B, H).
-    """
-    __slots__ = ("mode", "reverse", "n_outputs", "slots", "cache")
-
-    def apply(self, grads):
-        if grad_mode.state.enabled:
-            return self._differentiable_backward(grads)
-        return self._bptt(grads)
-
-    # -- the hand-written backpropagation through time ----------------------------------------
-    def _bptt(self, grads):
-        saved = dict(zip(self.slots, self.saved_tensors))
-        X, Wih, Whh = saved["x"]._data, saved["w_ih"]._data, saved["w_hh"]._data
-        xp = xp_of(X)
-        T, B, _ = X.shape
-        H = Whh.shape[1]
-        mode, c = self.mode, self.cache
-        gy, gh = grads[0], grads[1]
-        gc = grads[2] if mode == "LSTM" else None
-        dtype = X.dtype
-        dh = xp.zeros((B, H), dtype) if gh is None else gh._data.astype(dtype, copy=True)
-        order = range(T) if self.reverse else range(T - 1, -1, -1)  # the forward, reversed
-        Y = c["h"]  # (T, B, H): hidden state after each step
-        h0 = c["h0"]
-        H_prev = _shifted(Y, h0, self.reverse)  # the state each step started from
-        G = _GATES[mode]
-        dX_pre = _scratch((T, B, G * H), dtype, xp)  # gradient of W_ih x + b_ih (per gate)
-        dY = None if gy is None else gy._data
-        if mode == "LSTM":
-            acts, C, TC, c0 = c["acts"], c["c"], c["tc"], c["c0"]
-            dc = xp.zeros((B, H), dtype) if gc is None else gc._data.astype(dtype, copy=True)
-            i, f, g, o = (acts[..., k * H:(k + 1) * H] for k in range(4))
-            # Every factor that does not depend on the incoming gradient, for all steps at once:
-            #   h = o * tanh(c)        -> d(o_pre) = dh * tanh(c) * o(1-o),
-            #                             dc      += dh * o * (1 - tanh(c)^2)
-            #   c = f * c_prev + i * g -> d(i_pre) = dc * g * i(1-i), d(f_pre) = dc * c_prev *
-            #                             f(1-f), d(g_pre) = dc * i * (1-g^2), dc_prev = dc * f
-            s_o = TC * o * (1 - o)
-            s_c = o * (1 - TC * TC)
-            s_ifg = _scratch((T, B, 3, H), dtype, xp)
-            xp.multiply(g, i * (1 - i), out=s_ifg[:, :, 0])
-            xp.multiply(_shifted(C, c0, self.reverse), f * (1 - f), out=s_ifg[:, :, 1])
-            xp.multiply(i, 1 - g * g, out=s_ifg[:, :, 2])
-            tmp = xp.empty((B, H), dtype)
-            for t in order:  # the sequential part: the recursion of dh and dc
-                if dY is not None:
-                    dh += dY[t]
-                d = dX_pre[t]
-                xp.multiply(dh, s_o[t], out=d[:, 3 * H:])
-                xp.multiply(dh, s_c[t], out=tmp)
-                dc += tmp
-                # the i, f, g gates in one product: (B, 1, H) * (B, 3, H)
-                xp.multiply(dc[:, None, :], s_ifg[t], out=d[:, :3 * H].reshape(B, 3, H))
-                dc *= f[t]
-                dh = d @ Whh
-            dH_pre = dX_pre  # in an LSTM both products feed the same gate sum
-        elif mode == "GRU":
-            RZ, N_, HN = c["rz"], c["n"], c["hn"]
-            dH_pre = _scratch((T, B, G * H), dtype, xp)
-            for t in order:
-                if dY is not None:
-                    dh += dY[t]
-                r, z = RZ[t][:, :H], RZ[t][:, H:]
-                n = N_[t]
-                d, e = dX_pre[t], dH_pre[t]
-                # h = n + z * (h_prev - n)
-                dn = dh * (1 - z)
-                xp.multiply(dn, 1 - n * n, out=d[:, 2 * H:])       # through tanh
-                xp.multiply(d[:, 2 * H:], r, out=e[:, 2 * H:])     # n = tanh(x_n + r * h_n)
-                xp.multiply(d[:, 2 * H:] * HN[t], r * (1 - r), out=d[:, :H])
-                xp.multiply(dh * (H_prev[t] - n), z * (1 - z), out=d[:, H:2 * H])
-                e[:, :2 * H] = d[:, :2 * H]
-                dh = dh * z + e @ Whh
-        else:
-            for t in order:
-                if dY is not None:
-                    dh += dY[t]
-                d = dX_pre[t]
-                if mode == "RNN_TANH":
-                    xp.multiply(dh, 1 - Y[t] * Y[t], out=d)
-                else:
-                    xp.multiply(dh, Y[t] > 0, out=d)
-                dh = d @ Whh
-            dH_pre = dX_pre
-        flat_x = dX_pre.reshape(T * B, G * H)
-        flat_h = dH_pre.reshape(T * B, G * H)
-        result = []
-        for k, name in enumerate(self.slots):
-            if self.next_functions[k][0] is None:
-                result.append(None)
-                continue
-            if name == "x":
-                out = (flat_x @ Wih).reshape(X.shape)
-            elif name == "w_ih":
-                out = flat_x.T @ X.reshape(T * B, -1)
-            elif name == "w_hh":
-                out = flat_h.T @ H_prev.reshape(T * B, H)
-            elif name == "b_ih":
-                out = flat_x.sum(0)
-            elif name == "b_hh":
-                out = flat_h.sum(0)
-            elif name == "h0":
-                out = dh
-            else:  # c0
-                out = dc
-            result.append(wrap(out))
-        return tuple(result)
-
-    # -- create_graph=True: differentiate the Tensor-op version instead -----------------------
-    def _differentiable_backward(self, grads):
-        saved = dict(zip(self.slots, self.saved_tensors))
-        ins = [saved.get(k) for k in ("x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh")]
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh = ins
-        xp = xp_of(x._data)
-        B, H = x.shape[1], w_hh.shape[1]
-        if h0 is None:
-            h0 = wrap(xp.zeros((B, H), x._data.dtype))
-        if self.mode == "LSTM" and c0 is None:
-            c0 = wrap(xp.zeros((B, H), x._data.dtype))
-        with grad_mode.enable_grad():
-            outs = _composed_layer(self.mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, self.reverse)
-        pairs = [(o, g) for o, g in zip(outs, grads) if o is not None and g is not None]
-        targets = [saved[k] for k in self.slots]
-        wanted = [i for i, t in enumerate(targets) if self.next_functions[i][0] is not None]
-        found = run_backward([o for o, _ in pairs], [g for _, g in pairs], True, True,
-                             inputs=[targets[i] for i in wanted], accumulate=False,
-                             allow_unused=True)
-        result = [None] * len(targets)
-        for i, g in zip(wanted, found):
-            result[i] = g
-        return tuple(result)
-
-
-def _shifted(S, s0, reverse):
-    """The states each step started from, in time order: (s0, S[0], ..., S[T-2]), or
-    (S[1], ..., S[T-1], s0) for a layer that runs backwards in time."""
-    out = _scratch(S.shape, S.dtype, xp_of(S))
-    if reverse:
-        out[:-1], out[-1] = S[1:], s0
-    else:
-        out[0], out[1:] = s0, S[:-1]
-    return out
-
-
-def _recurrence(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-    """Run one layer in one direction: x (T, B, I) -> (y (T, B, H), h_n, c_n or None)."""
-    X = x._data
-    xp = xp_of(X)
-    T, B, _ = X.shape
-    Wih, Whh = w_ih._data, w_hh._data
-    H = Whh.shape[1]
-    G = _GATES[mode]
-    dtype = X.dtype
-    h = xp.zeros((B, H), dtype) if h0 is None else h0._data
-    # all time steps' input projections at once: (T*B, I) @ (I, G*H)
-    XP = _scratch((T, B, G * H), dtype, xp)
-    xp.matmul(X.reshape(T * B, -1), Wih.T, out=XP.reshape(T * B, G * H))
-    if b_ih is not None:
-        XP += b_ih._data
-        if mode != "GRU":  # in a GRU b_hh sits inside r * (W_hn h + b_hn)
-            XP += b_hh._data
-    WhhT = Whh.T
-    Y = _scratch((T, B, H), dtype, xp)
-    steps = range(T - 1, -1, -1) if reverse else range(T)
-    cache = {"h": Y, "h0": h}
-    c_out = None
-    if mode == "LSTM":
-        c = xp.zeros((B, H), dtype) if c0 is None else c0._data
-        cache["c0"] = c
-        # sigmoid(v) = tanh(v/2) / 2 + 1/2: with the i, f, o pre-activations halved (exactly:
-        # a power of 2) one tanh over all four gates serves, then a*scale + shift fixes i, f, o
-        half = xp.full(4 * H, 0.5, dtype)
-        half[2 * H:3 * H] = 1  # g keeps tanh
-        shift = half.copy()
-        shift[2 * H:3 * H] = 0
-        acts = XP  # the gates are computed in place over the input projections
-        acts *= half
-        WhhT = WhhT * half
-        C, TC = _scratch((T, B, H), dtype, xp), _scratch((T, B, H), dtype, xp)
-        ig = xp.empty((B, H), dtype)
-        for t in steps:
-            a = acts[t]
-            a += h @ WhhT
-            xp.tanh(a, out=a)
-            a *= half
-            a += shift  # now i, f, g, o
-            xp.multiply(a[:, H:2 * H], c, out=C[t])                # f * c_prev
-            C[t] += xp.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ig)  # + i * g
-            c = C[t]
-            xp.tanh(c, out=TC[t])
-            h = xp.multiply(a[:, 3 * H:], TC[t], out=Y[t])
-        cache.update(acts=acts, c=C, tc=TC)
-        c_out = c
-    elif mode == "GRU":
-        RZ = _scratch((T, B, 2 * H), dtype, xp)
-        N_, HN = _scratch((T, B, H), dtype, xp), _scratch((T, B, H), dtype, xp)
-        bhh = None if b_hh is None else b_hh._data
-        for t in steps:
-            gh = h @ WhhT
-            if bhh is not None:
-                gh += bhh
-            rz = RZ[t]
-            xp.add(XP[t][:, :2 * H], gh[:, :2 * H], out=rz)
-            _sigmoid_(rz)
-            HN[t] = gh[:, 2 * H:]
-            n = N_[t]
-            xp.multiply(rz[:, :H], gh[:, 2 * H:], out=n)
-            n += XP[t][:, 2 * H:]
-            xp.tanh(n, out=n)
-            # h' = n + z * (h - n)
-            out = Y[t]
-            xp.subtract(h, n, out=out)
-            out *= rz[:, H:]
-            out += n
-            h = out
-        cache.update(rz=RZ, n=N_, hn=HN)
-    else:
-        for t in steps:
-            out = Y[t]
-            xp.matmul(h, WhhT, out=out)
-            out += XP[t]
-            if mode == "RNN_TANH":
-                xp.tanh(out, out=out)
-            else:
-                _relu_(out)
-            h = out
-    outputs = [wrap(Y), wrap(h.copy())]
-    if mode == "LSTM":
-        outputs.append(wrap(c_out.copy()))
-    present = [(k, t) for k, t in (("x", x), ("w_ih", w_ih), ("w_hh", w_hh), ("b_ih", b_ih),
-                                   ("b_hh", b_hh), ("h0", h0), ("c0", c0)) if t is not None]
-    if grad_mode.state.enabled and any(t._rg for _, t in present):
-        node = _Recurrence([t for _, t in present])
-        node.mode, node.reverse = mode, reverse
-        node.slots = tuple(k for k, _ in present)
-        node.n_outputs = len(outputs)
-        node.save_for_backward(*[t for _, t in present])
-        node.cache = cache
-        for k, o in enumerate(outputs):
-            attach(o, node)
-            o._output_nr = k
-    return outputs[0], outputs[1], (outputs[2] if mode == "LSTM" else None)
-
 
 # ---------------------------------------------------------------------------------------------
 # the layers
 # ---------------------------------------------------------------------------------------------
+
 
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: the stack of layers and directions, and their weights.
@@ -388,7 +59,7 @@ class RNNBase(Module):
         self.bidirectional = bidirectional
         self.proj_size = proj_size
         D = 2 if bidirectional else 1
-        G = _GATES[mode]
+        G = GATES[mode]
         self._flat_weights_names = []
         self._all_weights = []
         for layer in range(num_layers):
@@ -504,7 +175,7 @@ class RNNBase(Module):
                 ws = [getattr(self, n) for n in self._all_weights[k]]
                 w_ih, w_hh = ws[0], ws[1]
                 b_ih, b_hh = (ws[2], ws[3]) if self.bias else (None, None)
-                y, hn, cn = _recurrence(self.mode, x, None if h0 is None else h0[k],
+                y, hn, cn = recurrence(self.mode, x, None if h0 is None else h0[k],
                                         None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh,
                                         direction == 1)
                 outs.append(y)
@@ -653,7 +324,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, hx, 1)
-        h = _rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+        h = rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                       relu=self.nonlinearity == "relu")
         return h if batched else h.squeeze(0)
 
@@ -667,7 +338,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None):
         x, (h, c), batched = self._prepare(input, hx, 2)
-        h, c = _lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h, c = lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -680,5 +351,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, hx, 1)
-        h = _gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h = gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h if batched else h.squeeze(0)
