@@ -54,11 +54,11 @@ class Op:
         self._run, self._below = run, below
 
     def __call__(self, *args, **kwargs):
-        """Run the op with the remaining (outer) modes active, then restore this one."""
+        """Run the op with only the outer modes active (they see it in turn)."""
         modes = dispatch_state.modes
         dispatch_state.modes = self._below
         try:
-            if self._below:
+            if self.is_backward and self._below:
                 return _through(self._below, self, args, kwargs)
             return self._run(*args, **kwargs)
         finally:
@@ -86,7 +86,7 @@ def _types(args) -> tuple:
 
 def dispatch(cls, args, kwargs):
     """Called by ``Function.apply`` when a mode is active."""
-    op = Op(cls.op_name(), cls, cls.run, dispatch_state.modes)
+    op = Op(cls.op_name(), cls, cls.apply, dispatch_state.modes)
     return _through(dispatch_state.modes, op, args, kwargs)
 
 

@@ -446,6 +446,8 @@ def _check_gradient(out, gradient, op):
     return gradient
 
 
+from .autograd import function as _function  # noqa: E402
+_function._Tensor = Tensor  # the op mechanism wraps its results in Tensors
 from ._ops import methods as _methods  # noqa: E402  (attaches the ops as Tensor methods)
 
 _methods.attach(Tensor)

@@ -59,17 +59,14 @@ dispatch_state = _Dispatch()
 class BackwardFunction(Node):
     """The node recorded by ``Function.apply``: the op's ``grad_fn``, and the ``ctx`` passed to
     its ``forward`` and ``backward``."""
+    # defaults as class attributes: an instance only stores what its op sets
+    _array_module = _to_save = _input_metas = _out_metas = None
+    _non_diff = _dirty = ()
+    _materialize = True
 
     def __init__(self, cls, inputs):
         Node.__init__(self, inputs)
         self._cls = cls
-        self._array_module = None
-        self._to_save = None
-        self._input_metas = None
-        self._out_metas = None
-        self._non_diff = ()
-        self._dirty = ()
-        self._materialize = True
 
     def name(self) -> str:
         return self._cls._backward_name
@@ -278,45 +275,59 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        """Run the op: through the dispatch modes if any is active, else straight to ``run``."""
-        if dispatch_state.modes:
+        """Run the op: forward, then record the node if autograd should see this call.
+
+        A built-in op also accepts raw arrays (arrays in, arrays out, nothing recorded), so a
+        backward formula may call other ops whether it is given arrays or Tensors.
+        """
+        if dispatch_state.modes:  # the dispatch point: free when no mode is active
             from ..overrides import dispatch
             return dispatch(cls, args, kwargs)
-        return cls.run(*args, **kwargs)
-
-    @classmethod
-    def run(cls, *args, **kwargs):
-        """Forward, then record the node if autograd should see this call."""
-        if cls._on_arrays and args and (isinstance(args[0], _ndarray) or
-                                        backend.is_gpu_array(args[0])):
-            return cls.forward(_NoGradCtx(), *args, **kwargs)  # arrays in, arrays out
+        if not cls._on_arrays:
+            return _apply_tensor_function(cls, args, kwargs)
+        grad_on = _state.enabled and cls.differentiable
         record = False
-        if _state.enabled and cls.differentiable:
-            for a in args:
-                if hasattr(a, "_rg") and a._rg:
-                    record = True
-                    break
+        arrays = []
+        for a in args:
+            if isinstance(a, _Tensor):
+                arrays.append(a._data)
+                record = record or (grad_on and a._rg)
+            elif not arrays and (isinstance(a, _ndarray) or backend.is_gpu_array(a)):
+                return cls.forward(_NoGradCtx(), *args, **kwargs)  # arrays in, arrays out
+            else:
+                arrays.append(a)
         ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
-        if cls._on_arrays:
-            arrays = [a._data if hasattr(a, "_data") else a for a in args]
-            outputs = cls.forward(ctx, *arrays, **kwargs)
-        else:
-            outputs = _forward_tensors(cls, ctx, args, kwargs)
-        single = type(outputs) is not tuple
-        raw = (outputs,) if single else outputs
-        outputs = tuple(_as_output(o, args, ctx._dirty) for o in raw)
+        raw = cls.forward(ctx, *arrays, **kwargs)
+        single = type(raw) is not tuple
+        if single:
+            raw = (raw,)
+        outputs = tuple(map(_wrap, raw))
         if cls.is_view:
             _share_memory(outputs, args[0], cls, kwargs)
         if record:
             _record(ctx, args, raw, outputs)
-        else:
-            for d in ctx._dirty:
-                d._vc[0] += 1
         return outputs[0] if single else outputs
 
 
+def _apply_tensor_function(cls, args, kwargs):
+    """A reader's Function: forward gets the Tensors themselves, with grad mode off; returned
+    inputs are handled as PyTorch does (aliased, or the input itself if marked dirty)."""
+    record = _state.enabled and any(getattr(a, "_rg", False) for a in args)
+    ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
+    outputs = _forward_tensors(cls, ctx, args, kwargs)
+    single = type(outputs) is not tuple
+    raw = (outputs,) if single else outputs
+    outputs = tuple(_as_output(o, args, ctx._dirty) for o in raw)
+    if record:
+        _record(ctx, args, raw, outputs)
+    else:
+        for d in ctx._dirty:
+            d._vc[0] += 1
+    return outputs[0] if single else outputs
+
+
 def _forward_tensors(cls, ctx, args, kwargs):
-    """A reader's Function: forward gets the Tensors themselves, with grad mode off."""
+    """Run a reader's forward with grad mode off."""
     prev = _state.enabled
     _state.enabled = False
     try:
@@ -359,17 +370,28 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
 
 
 def _record(ctx, args, raw, outputs) -> None:
-    """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs."""
-    ctx._input_metas = [(a._data.shape, a._data.dtype) if hasattr(a, "_data") else None
-                        for a in args]
-    ctx._array_module = backend.xp_of(next(a._data for a in args if hasattr(a, "_data")))
-    ctx._out_metas = [(o._data.shape, o._data.dtype, backend.xp_of(o._data))
-                      if hasattr(o, "_data") else ((), None, None) for o in outputs]
-    ctx.n_outputs = len(outputs)
+    """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs: each
+    input's shape and dtype (to fit its gradient), the saved values, and the output count."""
+    metas = []
+    for a in args:
+        if isinstance(a, _Tensor):
+            data = a._data
+            metas.append((data.shape, data.dtype))
+            if ctx._array_module is None:
+                ctx._array_module = backend.xp_of(data)
+        else:
+            metas.append(None)
+    ctx._input_metas = metas
+    if len(outputs) > 1:
+        ctx.n_outputs = len(outputs)
+        ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
+                          if isinstance(o, _Tensor) else ((), None, None) for o in outputs]
     for d in ctx._dirty:
         _check_dirty_leaf(ctx, d)
+    non_diff = ctx._non_diff
     for nr, o in enumerate(outputs):
-        if hasattr(o, "_data") and o._data.dtype.kind == "f" and id(o) not in ctx._non_diff:
+        if isinstance(o, _Tensor) and o._data.dtype.kind == "f" and \
+                (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
     for d in ctx._dirty:
         d._vc[0] += 1
@@ -394,9 +416,12 @@ class _Anomaly(threading.local):
 _anomaly = _Anomaly()
 
 
+_Tensor = None  # edutorch.Tensor, set by tensor.py (which imports this module)
+
+
 def _wrap(array):
-    from ..tensor import Tensor
-    return Tensor._wrap(array)
+    """An array (or a NumPy scalar, which becomes a 0-d array) as a new Tensor."""
+    return _Tensor._wrap(array)
 
 
 def _dtype_of(np_dtype):
