@@ -7,6 +7,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import backend
+from .backend import get_num_threads, set_num_threads
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
                      dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo)
 from ._device import device
@@ -95,6 +96,8 @@ _guard_functions()
 
 # The layers above the core, importable as attributes like PyTorch's (``torch.nn.Linear``).
 from . import nn, optim, utils  # noqa: E402,F401
-import edutorch.utils.data  # noqa: E402,F401
+from .utils import data as _data  # noqa: E402,F401  (edutorch.utils.data, as in PyTorch)
 
 from .serialization import save, load  # noqa: E402
+
+del annotations, _data  # not part of the API (``from __future__``, a module import)

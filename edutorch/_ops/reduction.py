@@ -601,4 +601,4 @@ def cumsum(input, dim, *, dtype=None):
     return Cumsum.apply(input, dim=dim, dtype=None if dtype is None else dt.to_dtype(dtype).np)
 
 
-__all__ = ["values_indices"]
+__all__ = []

@@ -79,7 +79,7 @@ def reshape(input, *shape):
     return (View if fits else ReshapeCopy).apply(input, shape=shape)
 
 
-@op("view")
+@op("view", function=False)
 def view(input, *shape):
     """``reshape`` that never copies: fails when the memory layout does not allow a view."""
     if len(shape) == 1 and isinstance(shape[0], dt.dtype):
@@ -88,12 +88,12 @@ def view(input, *shape):
     return View.apply(input, shape=shape, copy_ok=False)
 
 
-@op("view_as")
+@op("view_as", function=False)
 def view_as(x, other):
     return view(x, other._data.shape)
 
 
-@op("reshape_as")
+@op("reshape_as", function=False)
 def reshape_as(x, other):
     return reshape(x, other._data.shape)
 
@@ -249,7 +249,7 @@ class Expand(Function):
         return grad  # Function.apply sums it back to the input's shape
 
 
-@op("expand")
+@op("expand", function=False)
 def expand(x, *sizes):
     """Broadcast to ``sizes`` without copying (-1 keeps a dim); a read-only view."""
     sizes = _sizes(sizes)
@@ -280,7 +280,7 @@ def expand(x, *sizes):
     return Expand.apply(x, shape=target)
 
 
-@op("expand_as")
+@op("expand_as", function=False)
 def expand_as(x, other):
     return expand(x, other._data.shape)
 
@@ -543,7 +543,7 @@ def roll(x, shifts, dims=None):
     return out
 
 
-__all__ = ["T", "mT", "broadcast_shapes", "meshgrid"]
+__all__ = []
 
 
 @op("broadcast_shapes", method=False)

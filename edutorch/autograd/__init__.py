@@ -4,6 +4,7 @@ Read ``graph.py`` first: it holds the whole engine.
 """
 from __future__ import annotations
 
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -12,7 +13,8 @@ from . import graph
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "gradcheck",
-           "gradgradcheck", "GradcheckError", "Node", "graph"]
+           "gradgradcheck", "GradcheckError", "Node", "graph", "detect_anomaly",
+           "set_detect_anomaly"]
 
 
 def _tensors(x):

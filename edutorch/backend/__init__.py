@@ -286,3 +286,25 @@ def float_info(name: str):
 
 def int_info(name: str):
     return np.iinfo(np.dtype(name if name != "bool" else "uint8"))
+
+
+def _threadpool_controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        raise ImportError("set_num_threads/get_num_threads need the threadpoolctl package: pip "
+                          "install threadpoolctl (it pins the threads of NumPy's BLAS)") from None
+    return ThreadpoolController()
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the BLAS/OpenMP libraries NumPy computes with."""
+    if not isinstance(n, int) or n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n!r}")
+    _threadpool_controller().limit(limits=n)
+
+
+def get_num_threads() -> int:
+    """How many threads NumPy's BLAS uses (the largest of its thread pools)."""
+    pools = _threadpool_controller().info()
+    return max((p["num_threads"] for p in pools), default=1)

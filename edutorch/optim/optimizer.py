@@ -26,7 +26,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable
 
 from ..autograd import enable_grad
-from ..nn.utils._grad import zero_grads
+from ..autograd._grad import zero_grads
 from ..tensor import Tensor
 
 

@@ -383,7 +383,7 @@ class Module:
 
         ``set_to_none=True`` (the default) sets ``.grad = None`` instead of filling zeros.
         """
-        from ..utils._grad import zero_grads
+        from ...autograd._grad import zero_grads
         zero_grads(self.parameters(), set_to_none)
 
     # -- devices and dtypes --------------------------------------------------------------------

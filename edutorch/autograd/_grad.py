@@ -1,9 +1,10 @@
-"""Clearing gradients: shared by ``Module.zero_grad`` and ``Optimizer.zero_grad``."""
+"""Clearing gradients: shared by ``Module.zero_grad`` and ``Optimizer.zero_grad`` (it lives in
+autograd, below both, so that optimizers need not know ``nn``)."""
 from __future__ import annotations
 
 from typing import Iterable
 
-from ...tensor import Tensor
+from ..tensor import Tensor
 
 
 def zero_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
