@@ -23,6 +23,8 @@ from ._ops.indexing import (gather, scatter, scatter_add, index_select, index_ad
                             take_along_dim)
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.activation import softmax, log_softmax
+from ._ops.sorting import *  # noqa: F401,F403
+from ._ops.sampling import multinomial  # noqa: F811 - replaces creation's row-by-row version
 from . import cuda
 
 half, float, double = float16, float32, float64

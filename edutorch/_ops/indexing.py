@@ -15,6 +15,10 @@ from .shape import view_result
 
 def normalize_key(x: Tensor, key):
     """``key`` with tensors and lists turned into backend arrays; and whether it is advanced."""
+    if isinstance(key, range):
+        key = list(key)
+    if isinstance(key, list) and _list_is_tuple(key):
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     xp = xp_of(x._data)
@@ -29,7 +33,7 @@ def normalize_key(x: Tensor, key):
                                  "tensors")
             out.append(a)
             advanced = True
-        elif isinstance(k, (list,)) or hasattr(k, "__array_interface__") or (
+        elif isinstance(k, (list, range)) or hasattr(k, "__array_interface__") or (
                 type(k).__module__ == "cupy" and hasattr(k, "shape")):
             a = xp.asarray(k)
             if a.dtype.kind == "f":
@@ -54,6 +58,14 @@ def normalize_key(x: Tensor, key):
     if not advanced and Ellipsis not in out:
         out.append(Ellipsis)  # so that x[0, 1] is a 0-d view, not a NumPy scalar
     return tuple(out), advanced
+
+
+def _list_is_tuple(key: list) -> bool:
+    """PyTorch reads ``x[[a, b]]`` as ``x[a, b]`` when an item is itself an index sequence,
+    a tensor, a slice, None or ``...`` (``x[[[0, 1], [1, 2]]]`` picks two elements)."""
+    return len(key) < 32 and any(
+        isinstance(k, (Tensor, list, tuple, range, slice)) or k is None or k is Ellipsis
+        for k in key)
 
 
 class IndexBackward0(Node):

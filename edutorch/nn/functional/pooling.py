@@ -165,7 +165,8 @@ def _max_pool(op, n, input, kernel_size, stride, padding, dilation, ceil_mode, r
         if (best != best).any():  # a NaN wins its window: point at it (the last one, as
             for k, v in _offset_views(P, kernel, dilation, stride, outs):  # PyTorch's scan)
                 idx = xp.where(v != v, xp.asarray(k, idx.dtype), idx)
-    out = wrap(best)
+    # PyTorch's pooled output is contiguous whatever the input's layout (so ``.view`` works)
+    out = wrap(xp.ascontiguousarray(best))
     if state.enabled and x._rg:
         node = MaxPoolBackward0((x,))
         node.geom = (tuple(A.shape[2:]), kernel, dilation, pads, stride)
@@ -256,6 +257,7 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
     # im2col, then sum over the kernel axes: (C, *kernel, *outs, N) -> (N, C, *outs)
     cols = _im2col(x, kernel, dilation, pads, stride)
     total = cols.sum(dim=tuple(range(1, 1 + n))).permute((n + 1,) + tuple(range(n + 1)))
+    total = total.contiguous()  # PyTorch's pooled output is contiguous (so ``.view`` works)
     xp = xp_of(x._data)
     if divisor_override is not None:
         out = total / divisor_override
