@@ -687,13 +687,13 @@ class SigmoidBackward0(_Unary):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
-    overflow for large |x| the way exp(-x) does."""
+    """1 / (1 + exp(-x)), as PyTorch computes it: tiny results such as sigmoid(-20) = 2.1e-9
+    keep their digits, and where exp(-x) overflows to inf the result is exactly 0."""
     A = float_array(x._data)
-    half = A.dtype.type(0.5)  # NumPy scalars of A's dtype: cheaper than Python numbers
-    out = xp_of(A).tanh(A * half)
+    xp = xp_of(A)
+    out = xp.exp(-A)
     out += A.dtype.type(1)
-    out *= half
+    xp.reciprocal(out, out=out)
     return _unary(x, out, SigmoidBackward0, save_out=True)
 
 

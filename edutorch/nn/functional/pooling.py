@@ -55,6 +55,10 @@ def _geometry(op, x, n, kernel_size, stride, padding, dilation, ceil_mode, is_ma
         if not is_max and p > k // 2:
             raise RuntimeError(f"{op}: pad should be at most half of kernel size, but got "
                                f"pad={p} and kernel_size={k}")
+    # max pooling checks the kernel itself too, whatever the dilation (as PyTorch)
+    if is_max and any(p > k // 2 for p, k in zip(pad, kernel)):
+        raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel size, "
+                           f"but got padding={list(pad)} and kernel_size={list(kernel)}")
     sizes = tuple(x.shape[x.dim() - n:])
     outs, pads = [], []
     for S, k, s, p, d in zip(sizes, kernel, stride, pad, dilation):
