@@ -8,7 +8,8 @@ __version__ = "0.1.0"
 
 from . import backend
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
-                     dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo)
+                     bfloat16, dtype, get_default_dtype, set_default_dtype, promote_types, finfo,
+                     iinfo)
 from ._device import device
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode)
@@ -101,3 +102,4 @@ from . import nn, optim, utils  # noqa: E402,F401
 import edutorch.utils.data  # noqa: E402,F401
 
 from .serialization import save, load  # noqa: E402
+from .functional import stft, istft, hann_window, hamming_window  # noqa: E402

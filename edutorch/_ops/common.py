@@ -82,7 +82,7 @@ def _as_number(x, op):
 
 def float_array(a):
     """``a`` as floating point: integer and bool arrays become the default float dtype."""
-    if a.dtype.kind == "f":
+    if backend.is_floating(a.dtype):
         return a
     return a.astype(dt.get_default_dtype().np)
 
@@ -108,7 +108,7 @@ def prepare_binary(a: Tensor, b, op: str):
             check_broadcastable(A.shape, B.shape, op)
         return A, B
     b = _as_number(b, op)
-    kind = A.dtype.kind
+    kind = "f" if backend.is_floating(A.dtype) else A.dtype.kind
     if kind == "f":
         if type(b) is not bool:
             # a NumPy scalar of A's own dtype: the same result as the Python number (which

@@ -115,7 +115,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
     A = x._data
     if dtype is not None:
         A = A.astype(dt.to_dtype(dtype).np)
-    if A.dtype.kind != "f":
+    if not dt.from_array(A).is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {dt.scalar_type_name(x.dtype)}")
     axes = _axes(x, dim, "mean")
