@@ -102,4 +102,6 @@ from . import nn, optim, utils  # noqa: E402,F401
 import edutorch.utils.data  # noqa: E402,F401
 
 from .serialization import save, load  # noqa: E402
+from . import accelerator, compiler, onnx  # noqa: E402,F401
+from .compiler import compile  # noqa: E402 - PyTorch's name shadows the builtin
 from .functional import stft, istft, hann_window, hamming_window  # noqa: E402
