@@ -281,6 +281,9 @@ class Tensor:
             return backend.to_numpy(self._data)
         return self._data
 
+    # NumPy's operators defer to the Tensor (np.float64(2) * t calls t.__rmul__), as in PyTorch
+    __array_ufunc__ = None
+
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)

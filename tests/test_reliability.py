@@ -357,3 +357,194 @@ def test_item8_saves_killed_at_random_moments(tmp_path, rng):
     print(f"SIGKILLed saves: target loadable {loadable}/{n}, no temp file after the next "
           f"save {clean}/{n}")
     assert (loadable, clean) == (n, n)
+
+
+# =============================================================================================
+# 4. a NumPy scalar on the left of an operator gives a Tensor (NumPy defers to the Tensor)
+# =============================================================================================
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv", "pow", "lt", "eq"])
+def test_item4_numpy_scalar_on_the_left(torch, op):
+    import operator
+    f = getattr(operator, op)
+    for scalar in (np.sqrt(2.0), np.float64(2.0), np.float32(0.5), np.int64(3)):
+        x = edutorch.tensor([1.0, 2.0, 4.0], requires_grad=True)
+        tx = torch.tensor([1.0, 2.0, 4.0], requires_grad=True)
+        out, want = f(scalar, x), f(scalar, tx)
+        assert isinstance(out, edutorch.Tensor), (scalar, type(out))
+        assert out.dtype.name == str(want.dtype).replace("torch.", "")
+        np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-6)
+        if want.requires_grad:
+            out.sum().backward()
+            want.sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+        assert isinstance(f(scalar, x.detach()), edutorch.Tensor)
+
+
+def test_item4_numpy_scalar_times_tensor_reproducer():
+    x = edutorch.ones(3, requires_grad=True)
+    y = np.sqrt(2.0) * x
+    assert isinstance(y, edutorch.Tensor) and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, np.sqrt(2.0)), rtol=1e-6)
+    assert isinstance(np.float64(2.0) * x.detach(), edutorch.Tensor)
+
+
+# =============================================================================================
+# 5. std() backward is 0 where the std is 0
+# =============================================================================================
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_item5_std_backward_at_zero(torch, dim):
+    a = np.array([[1.0, 2.0], [1.0, 5.0], [1.0, -3.0]], dtype="float32")  # column 0: constant
+    x, tx = edutorch.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    if dim is None:
+        a[:, 1] = 1.0
+        x, tx = edutorch.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        x.std().backward()
+        tx.std().backward()
+    else:
+        x.std(dim).sum().backward()
+        tx.std(dim).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+# =============================================================================================
+# 6. integer // and % by zero raise
+# =============================================================================================
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor([1, 2]) // 0,
+    lambda lib: lib.tensor([1, 2]) % 0,
+    lambda lib: lib.tensor([1, 2]) // lib.tensor([1, 0]),
+    lambda lib: lib.tensor([1, 2]) % lib.tensor([0, 1]),
+    lambda lib: 5 // lib.tensor([0, 1]),
+    lambda lib: 5 % lib.tensor([0, 1]),
+    lambda lib: lib.floor_divide(lib.tensor([1, 2], dtype=lib.uint8), 0),
+    lambda lib: lib.remainder(lib.tensor([1, 2], dtype=lib.int32), 0),
+], ids=["floordiv", "mod", "floordiv_t", "mod_t", "rfloordiv", "rmod", "floor_divide_u8",
+        "remainder_i32"])
+def test_item6_integer_division_by_zero_raises(torch, call):
+    _raises_like_torch(torch, lambda: call(edutorch), lambda: call(torch),
+                       match="ZeroDivisionError")
+
+
+def test_item6_float_and_empty_division_by_zero_do_not_raise(torch):
+    for call in (lambda lib: lib.tensor([1.0, -2.0]) // 0, lambda lib: lib.tensor([1.0]) % 0,
+                 lambda lib: lib.ones(0, dtype=lib.int64) // 0):
+        np.testing.assert_array_equal(call(edutorch).numpy(), call(torch).numpy())
+
+
+# =============================================================================================
+# 7. empty softmax, and errors in PyTorch's words naming the op
+# =============================================================================================
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", [((0, 3), 0), ((2, 0), 1), ((0, 3), 1), ((0,), 0)])
+def test_item7_softmax_over_zero_size(torch, fn, shape, dim):
+    x = edutorch.ones(*shape, requires_grad=True)
+    tx = torch.ones(*shape, requires_grad=True)
+    out, want = getattr(F, fn)(x, dim=dim), getattr(torch.nn.functional, fn)(tx, dim=dim)
+    assert tuple(out.shape) == tuple(want.shape)
+    out.sum().backward()
+    assert tuple(x.grad.shape) == tuple(shape)
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda lib: lib.ones(0).argmax(), "argmax(): Expected reduction dim to be specified"),
+    (lambda lib: lib.ones(0, 3).argmax(0), "argmax(): Expected reduction dim 0 to have"),
+    (lambda lib: lib.ones(0).argmin(), "argmin(): Expected reduction dim to be specified"),
+    (lambda lib: lib.linspace(0, 1, -1), "number of steps must be non-negative"),
+    (lambda lib: lib.logspace(0, 1, -1), "number of steps must be non-negative"),
+    (lambda lib: lib.zeros(3).__setitem__(9, 1),
+     "index 9 is out of bounds for dimension 0 with size 3"),
+    (lambda lib: lib.zeros(3, 2).__setitem__((1, 5), 1),
+     "index 5 is out of bounds for dimension 1 with size 2"),
+    (lambda lib: lib.cat([lib.ones(2, 3), lib.ones(2, 4)]),
+     "cat(): Sizes of tensors must match except in dimension 0"),
+    (lambda lib: lib.cat([]), "cat(): expected a non-empty list of Tensors"),
+    (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([[5]])),
+     "gather(): index 5 is out of bounds for dimension 1 with size 3"),
+    (lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([[-1]])),
+     "gather(): index -1 is out of bounds for dimension 1 with size 3"),
+], ids=["argmax_empty", "argmax_empty_dim", "argmin_empty", "linspace", "logspace", "setitem",
+        "setitem_2d", "cat_sizes", "cat_empty", "gather_oob", "gather_negative"])
+def test_item7_errors_name_the_op_in_torch_words(torch, call, words):
+    err = _raises_like_torch(torch, lambda: call(edutorch), lambda: call(torch), match=words)
+    assert "axis" not in str(err) and "zero-size array" not in str(err)
+
+
+# =============================================================================================
+# 9 (inside the core): dtypes of reductions, bool refusals, wrapping, gradients at NaN
+# =============================================================================================
+
+def test_item9_float16_var_and_sum_accumulate_in_float32(torch):
+    a = np.array([-200.0, 200.0] * 50, dtype="float16")  # squares sum past float16's max
+    with warnings.catch_warnings():
+        # a user running with -W error, then importing edutorch: nothing may leak out
+        warnings.simplefilter("error")
+        edutorch.backend._silence_floating_point_warnings()
+        got_var = edutorch.tensor(a).var()
+        got_sum = edutorch.tensor(np.full(3000, 30.0, dtype="float16")).sum()
+        got_std = edutorch.tensor(a).std()
+    want_var = torch.tensor(a).var()
+    assert got_var.dtype == edutorch.float16 and np.isfinite(got_var.item())
+    np.testing.assert_allclose(got_var.item(), want_var.item(), rtol=1e-3)
+    np.testing.assert_allclose(got_std.item(), torch.tensor(a).std().item(), rtol=1e-3)
+    np.testing.assert_allclose(got_sum.item(),
+                               torch.full((3000,), 30.0, dtype=torch.float16).sum().item())
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "bool", "int64", "float32"])
+def test_item9_cumsum_of_0d_tensor_dtype(torch, dtype):
+    e = edutorch.tensor(1, dtype=getattr(edutorch, dtype)).cumsum(0)
+    t = torch.tensor(1, dtype=getattr(torch, dtype)).cumsum(0)
+    assert e.dtype.name == str(t.dtype).replace("torch.", "")
+    assert e.item() == t.item()
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor([True, False]).abs(),
+    lambda lib: lib.tensor([True, False]).argmax(),
+    lambda lib: lib.tensor([True, False]).argmin(0),
+    lambda lib: lib.tensor([True]) // lib.tensor([True]),
+    lambda lib: lib.tensor([True]) % lib.tensor([True]),
+], ids=["abs", "argmax", "argmin", "floordiv", "mod"])
+def test_item9_bool_ops_refused_like_torch(torch, call):
+    _raises_like_torch(torch, lambda: call(edutorch), lambda: call(torch))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32"])
+@pytest.mark.parametrize("number", [-3, -1, 300, -1000, 70000])
+def test_item9_small_int_plus_python_int_wraps(torch, dtype, number):
+    a = np.array([1, 2, 100], dtype=dtype)
+    for f in (lambda x: x + number, lambda x: number + x, lambda x: x * number,
+              lambda x: x - number):
+        got = f(edutorch.tensor(a))
+        want = f(torch.tensor(a))
+        assert got.dtype.name == dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_item9_gradients_at_nan_follow_torch(torch):
+    nan = float("nan")
+    cases = [
+        lambda lib, x, y: lib.relu(x),
+        lambda lib, x, y: lib.abs(x),
+        lambda lib, x, y: lib.maximum(x, y),
+        lambda lib, x, y: lib.minimum(x, y),
+        lambda lib, x, y: x.sign() * y,
+    ]
+    xs = np.array([nan, 1.0, -1.0, 2.0], dtype="float32")
+    ys = np.array([1.0, nan, -1.0, 3.0], dtype="float32")
+    for case in cases:
+        ex, ey = (edutorch.tensor(a, requires_grad=True) for a in (xs, ys))
+        tx, ty = (torch.tensor(a, requires_grad=True) for a in (xs, ys))
+        got, want = case(edutorch, ex, ey), case(torch, tx, ty)
+        np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+        got.sum().backward()
+        want.sum().backward()
+        np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+        if ty.grad is not None:
+            np.testing.assert_array_equal(ey.grad.numpy(), ty.grad.numpy())

@@ -46,7 +46,7 @@ def softmax(x, dim=None, dtype=None):
     """exp(x) / sum(exp(x)) along ``dim``: every slice sums to 1."""
     x, A, d = _prepare(x, dim, dtype, "softmax")
     xp = xp_of(A)
-    e = xp.exp(A - A.max(axis=d, keepdims=True))
+    e = xp.exp(A - (A.max(axis=d, keepdims=True) if A.size else A))  # empty in, empty out
     e /= e.sum(axis=d, keepdims=True)
     out = wrap(e)
     if x._rg and state.enabled:
@@ -61,7 +61,7 @@ def log_softmax(x, dim=None, dtype=None):
     """x - logsumexp(x) along ``dim`` (log-probabilities)."""
     x, A, d = _prepare(x, dim, dtype, "log_softmax")
     xp = xp_of(A)
-    shifted = A - A.max(axis=d, keepdims=True)
+    shifted = A - (A.max(axis=d, keepdims=True) if A.size else A)  # empty in, empty out
     out = wrap(shifted - xp.log(xp.exp(shifted).sum(axis=d, keepdims=True)))
     if x._rg and state.enabled:
         node = LogSoftmaxBackward0((x,))

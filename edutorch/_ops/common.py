@@ -118,7 +118,20 @@ def prepare_binary(a: Tensor, b, op: str):
         A = A.astype(dt.get_default_dtype().np)
     elif kind == "b" and not isinstance(b, bool):
         A = A.astype(dt.int64.np)
+    elif kind in "iu" and type(b) is int:
+        b = _wrap_int(b, A.dtype)
     return A, b
+
+
+def _wrap_int(b: int, dtype) -> int:
+    """A Python int outside a small integer dtype's range wraps around, as in PyTorch
+    (uint8 tensor + -3 adds 253)."""
+    bits = 8 * dtype.itemsize
+    lo = -(1 << (bits - 1)) if dtype.kind == "i" else 0
+    if lo <= b < lo + (1 << bits) or not -(1 << 63) <= b < 1 << 63:
+        return b  # in range; or beyond int64, where NumPy's OverflowError stands
+    b &= (1 << bits) - 1
+    return b - (1 << bits) if b >= lo + (1 << bits) else b
 
 
 def as_tensor_like(x, ref: Tensor) -> Tensor:

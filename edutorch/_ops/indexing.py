@@ -165,6 +165,14 @@ def index_put(x, key, value, accumulate=False):
 
 def setitem(x, key, value):
     """``x[key] = value``, in place (autograd sees it as an in-place op on x)."""
+    try:
+        _setitem(x, key, value)
+    except IndexError as e:  # NumPy says "axis"; PyTorch says "dimension"
+        raise IndexError(f"index_put_: {e} (tensor of shape {list(x._data.shape)})".replace(
+            "axis", "dimension")) from None
+
+
+def _setitem(x, key, value):
     from . import inplace
     nkey, advanced = normalize_key(x, key)
     if not advanced:
@@ -223,6 +231,12 @@ def _check_index_tensor(op, x, dim, index):
             raise RuntimeError(f"{op}(): Size does not match at dimension {k} expected index "
                                f"{list(index._data.shape)} to be smaller than self "
                                f"{list(x._data.shape)} apart from dimension {d}")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if index._data.size:
+        lo, hi = int(index._data.min()), int(index._data.max())
+        if lo < 0 or hi >= size:
+            raise RuntimeError(f"{op}(): index {lo if lo < 0 else hi} is out of bounds for "
+                               f"dimension {d} with size {size}")
     return d
 
 

@@ -243,14 +243,30 @@ def rdiv(a, b):
     return out
 
 
+def _check_integer_division(dividend, divisor, kernel):
+    """PyTorch's refusals for ``//`` and ``%`` (operands: arrays or Python numbers): two bool
+    operands, and an integer division by zero (with something to divide)."""
+    kinds = "".join(_KIND.get(type(v)) or v.dtype.kind for v in (dividend, divisor))
+    if kinds == "bb":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    if "f" not in kinds and all(getattr(v, "size", 1) for v in (dividend, divisor)) and (
+            divisor == 0 if type(divisor) in _KIND else (divisor == 0).any()):
+        raise RuntimeError("ZeroDivisionError")
+
+
+_KIND = {bool: "b", int: "i", float: "f"}
+
+
 def floor_divide(a, b):
     """``a // b``: rounds down (like Python); not differentiable (a step function)."""
     A, B = prepare_binary(a, b, "floor_divide")
+    _check_integer_division(A, B, "div_floor")
     return wrap(A // B)
 
 
 def rfloordiv(a, b):
     A, B = prepare_binary(a, b, "floor_divide")
+    _check_integer_division(B, A, "div_floor")
     return wrap(B // A)
 
 
@@ -269,6 +285,7 @@ class RemainderBackward0(_Binary):
 def remainder(a, b):
     """``a % b`` with the sign of ``b`` (Python's convention)."""
     A, B = prepare_binary(a, b, "remainder")
+    _check_integer_division(A, B, "remainder")
     out = wrap(A % B)
     if state.enabled and (a._rg or (isinstance(b, Tensor) and b._rg)):
         out = _record(out, a, b, RemainderBackward0, save_a=True, save_b=True)
@@ -277,6 +294,7 @@ def remainder(a, b):
 
 def rremainder(a, b):
     A, B = prepare_binary(a, b, "remainder")
+    _check_integer_division(B, A, "remainder")
     if a._rg and state.enabled:
         raise RuntimeError("remainder: gradient w.r.t. the divisor of number % tensor is not "
                            "implemented")
@@ -380,9 +398,12 @@ class MaximumBackward0(_Binary):
             A, B = B, A
         xp = xp_of(A)
         dtype = g._data.dtype
-        wa = wrap(((A > B) + (A == B) * 0.5).astype(dtype))
+        # PyTorch masks out the loser only, so where a comparison is NaN both get the gradient
+        tie = (A == B) * 0.5
+        wa = wrap((1 - (A < B) - tie).astype(dtype))
+        wb = wrap((1 - (B < A) - tie).astype(dtype))
         ga = fit_grad(g * wa, self.metas[0]) if needs(self, 0) else None
-        gb = fit_grad(g * (1 - wa), self.metas[1]) if needs(self, 1) else None
+        gb = fit_grad(g * wb, self.metas[1]) if needs(self, 1) else None
         del xp
         return ga, gb
 
@@ -539,6 +560,8 @@ class AbsBackward0(_Unary):
 
 
 def abs(x):
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return _unary(x, xp_of(x._data).abs(x._data), AbsBackward0, save_in=True)
 
 
@@ -702,9 +725,9 @@ class ReluBackward0(_Unary):
 
     def backward(self, g):
         if not state.enabled:
-            return (wrap(g._data * (self.saved_output_array() > 0)),)
+            return (wrap(g._data * ~(self.saved_output_array() <= 0)),)  # NaN passes, as PyTorch
         y = self.saved_output()
-        return (g * wrap(y._data > 0),)
+        return (g * wrap(~(y._data <= 0)),)
 
 
 def relu(x):
@@ -733,7 +756,7 @@ class _ZeroGrad(_Unary):
     __slots__ = ()
 
     def backward(self, g):
-        return (g * 0,)
+        return (wrap(xp_of(g._data).zeros_like(g._data)),)  # zeros, not g * 0 (NaN * 0)
 
 
 class SignBackward0(_ZeroGrad):
@@ -757,7 +780,10 @@ class TruncBackward0(_ZeroGrad):
 
 
 def sign(x):
-    return _unary(x, xp_of(x._data).sign(x._data), SignBackward0)
+    A = x._data
+    if A.dtype.kind == "f":  # sign(NaN) is 0 in PyTorch (so abs's gradient there is 0 too)
+        return _unary(x, (A > 0).astype(A.dtype) - (A < 0), SignBackward0)
+    return _unary(x, xp_of(A).sign(A), SignBackward0)
 
 
 def floor(x):

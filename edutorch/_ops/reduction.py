@@ -58,7 +58,10 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
         A = A.astype(dt.to_dtype(dtype).np)
     elif A.dtype.kind in "bui" and A.dtype != dt.int64.np:
         A = A.astype(dt.int64.np)
-    out = wrap(A.sum(axis=axes, keepdims=keepdim))
+    if A.dtype == dt.float16.np:  # accumulate in float32, as PyTorch: no overflow midway
+        out = wrap(A.sum(axis=axes, keepdims=keepdim, dtype=dt.float32.np).astype(A.dtype))
+    else:
+        out = wrap(A.sum(axis=axes, keepdims=keepdim))
     if x._rg and state.enabled:
         node = (SumBackward0 if dim is None else SumBackward1)((x,))
         node.shape, node.axes, node.keepdim = A.shape, axes, keepdim
@@ -200,6 +203,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"var: only floating point tensors are supported, got "
                            f"{x.dtype.name}")
+    if x.dtype is dt.float16:  # computed in float32, as PyTorch: the squares may overflow
+        return var(x.float(), dim, unbiased, keepdim, correction=correction).half()
     axes = _axes(x, dim, "var")
     n = 1
     for i, s in enumerate(x._data.shape):
@@ -213,8 +218,23 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: the square root of ``var``."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: the square root of ``var``. Where it is 0 (a constant column) its
+    gradient is 0, as PyTorch's, not the NaN of sqrt's 1 / (2 sqrt(0)) times 0."""
+    v = var(x, dim, unbiased, keepdim, correction=correction)
+    from ..autograd.function import Function
+
+    class StdSqrt(Function):
+        @staticmethod
+        def forward(ctx, v):
+            out = v.sqrt()
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return (g / (2 * out)).masked_fill(out == 0, 0.0)
+    return StdSqrt.apply(v)
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -343,6 +363,13 @@ def min(x, dim=None, keepdim=False, *, out=None):
 def _arg(x, dim, keepdim, op):
     A = x._data
     xp = xp_of(A)
+    if A.dtype.kind == "b":
+        raise RuntimeError(f"{op}(): does not support bool input")
+    if A.size == 0 and (dim is None or A.ndim == 0):
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                         f"== 0.")
+    if A.size == 0 and A.shape[dim] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
     fn = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
         out = fn(A.reshape(-1))
@@ -463,7 +490,8 @@ def cumsum(x, dim, *, dtype=None):
     if A.dtype.kind in "bui" and dtype is None:
         A = A.astype("int64")
     if A.ndim == 0:
-        return x.clone()
+        wrap_dim(dim, 0, "cumsum")
+        return x.clone() if A is x._data else wrap(A.copy())  # int and bool become int64
     d = wrap_dim(dim, A.ndim, "cumsum")
     out = wrap(xp_of(A).cumsum(A, axis=d))
     if x._rg and state.enabled:
