@@ -20,6 +20,7 @@ import html
 import importlib
 import inspect
 import os
+import textwrap
 from typing import Any
 
 try:  # the book extra installs Pygments (Sphinx needs it); plain text without it
@@ -62,7 +63,8 @@ def source_of(obj_or_name: Any) -> tuple[str, str, int]:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if path.startswith(root + os.sep):
         path = os.path.relpath(path, root)
-    return "".join(lines), path.replace(os.sep, "/"), max(first, 1)
+    # dedented: a method reads as a function, at the left margin
+    return textwrap.dedent("".join(lines)), path.replace(os.sep, "/"), max(first, 1)
 
 
 class Source:

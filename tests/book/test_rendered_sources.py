@@ -13,6 +13,7 @@ import inspect
 import json
 import pathlib
 import sys
+import textwrap
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_rendered_object_exists(notebook, name):
     assert name.startswith("edutorch."), f"{notebook.name} renders {name}, not an edutorch name"
     text = show_source(name).text
     assert text.strip(), f"{notebook.name}: the source of {name} is empty"
-    assert inspect.getsource(inspect.unwrap(obj)) == text
+    assert textwrap.dedent(inspect.getsource(inspect.unwrap(obj))) == text
 
 
 def test_the_book_renders_library_source():
