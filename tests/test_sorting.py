@@ -259,3 +259,34 @@ def test_pooled_output_is_contiguous_and_views_flat(torch, pool):
                                rtol=1e-12)
     flat.sum().backward()
     assert tuple(x.grad.shape) == tuple(x.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# RandomSampler(replacement=True) draws lazily
+# ---------------------------------------------------------------------------------------------
+
+def test_random_sampler_with_huge_num_samples_draws_lazily():
+    import itertools
+    import tracemalloc
+    from edutorch.utils.data import DataLoader, RandomSampler, TensorDataset
+    data = TensorDataset(edutorch.arange(10.0))
+    sampler = RandomSampler(data, replacement=True, num_samples=10 ** 10)
+    assert len(sampler) == 10 ** 10
+    tracemalloc.start()
+    first = list(itertools.islice(iter(sampler), 200_000))  # crosses several chunks
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 * 2 ** 20  # far below the 80 GB that drawing 10**10 indices would need
+    assert set(first) == set(range(10))
+    counts = np.bincount(first, minlength=10) / len(first)
+    np.testing.assert_allclose(counts, 0.1, atol=0.01)
+    loader = DataLoader(data, batch_size=4, sampler=sampler)
+    (batch,) = next(iter(loader))
+    assert tuple(batch.shape) == (4,)
+
+
+def test_random_sampler_small_sizes_draw_the_same_sequence_as_one_randint():
+    from edutorch.utils.data import RandomSampler
+    g1, g2 = edutorch.Generator().manual_seed(7), edutorch.Generator().manual_seed(7)
+    drawn = list(RandomSampler(range(13), replacement=True, num_samples=50, generator=g1))
+    assert drawn == edutorch.randint(0, 13, (50,), generator=g2).tolist()
