@@ -145,3 +145,11 @@ def test_schedule_without_pytorch():
         ProfilerAction.RECORD_AND_SAVE, ProfilerAction.NONE, ProfilerAction.NONE]
     with pytest.raises(ValueError, match="schedule: .*expected active > 0"):
         schedule(wait=0, warmup=0, active=0)
+
+
+def test_build_tree_finds_the_nesting_from_intervals_alone():
+    linked = build(FunctionEvent)
+    found = EventList(build(FunctionEvent, link=False))._build_tree()
+    for a, b in zip(linked, found):
+        assert [c.id for c in a.cpu_children] == [c.id for c in b.cpu_children]
+        assert a.self_cpu_time_total == b.self_cpu_time_total

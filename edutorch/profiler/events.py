@@ -128,6 +128,24 @@ class EventList(list):
         super().__init__(events)
         self.profile_memory = profile_memory
 
+    def _build_tree(self) -> "EventList":
+        """Find each event's parent from the intervals alone (PyTorch's ``_build_tree``): on
+        each thread, walk the events by start time keeping a stack of the open intervals; the
+        parent of an event is the innermost open interval that contains it."""
+        for e in self:
+            e.cpu_children, e.cpu_parent = [], None
+        stacks: dict = {}
+        for e in sorted(self, key=lambda e: (e.thread, e.start_us, -e.end_us)):
+            stack = stacks.setdefault(e.thread, [])
+            while stack and not (stack[-1].start_us <= e.start_us
+                                 and e.end_us <= stack[-1].end_us):
+                stack.pop()  # ended before e started: no longer open
+            if stack:
+                e.cpu_parent = stack[-1]
+                stack[-1].cpu_children.append(e)
+            stack.append(e)
+        return self
+
     @property
     def self_cpu_time_total(self) -> float:
         """Sum of the self times: the time covered by the top-level events."""
