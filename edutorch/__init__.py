@@ -105,3 +105,15 @@ from .serialization import save, load  # noqa: E402
 from . import accelerator, compiler, onnx  # noqa: E402,F401
 from .compiler import compile  # noqa: E402 - PyTorch's name shadows the builtin
 from .functional import stft, istft, hann_window, hamming_window  # noqa: E402
+
+
+def __getattr__(name: str):
+    """``edutorch.autocast`` (and ``edutorch.jit``, ``amp``, ...) without importing chapter 7's
+    modules at ``import edutorch``: they load on first use."""
+    if name == "autocast":
+        from .amp import autocast
+        return autocast
+    if name in ("jit", "amp", "interpret", "privacy"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'edutorch' has no attribute '{name}'")
