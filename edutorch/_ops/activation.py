@@ -38,7 +38,7 @@ def _prepare(x, dim, dtype, op):
             x = x.to(dt.to_dtype(dtype))
     elif A.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype.name}")
-    d = wrap_dim(dim, A.ndim, op) if A.ndim else None
+    d = wrap_dim(dim, A.ndim, op) if A.ndim else wrap_dim(dim, 0, op) and None
     return x, A, d
 
 

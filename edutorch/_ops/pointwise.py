@@ -714,9 +714,7 @@ def sigmoid(x):
     keep their digits, and where exp(-x) overflows to inf the result is exactly 0."""
     A = float_array(x._data)
     xp = xp_of(A)
-    out = xp.exp(-A)
-    out += A.dtype.type(1)
-    xp.reciprocal(out, out=out)
+    out = 1 / (1 + xp.exp(-A))  # (not in place: a 0-d array's results are NumPy scalars)
     return _unary(x, out, SigmoidBackward0, save_out=True)
 
 
@@ -781,6 +779,8 @@ class TruncBackward0(_ZeroGrad):
 
 def sign(x):
     A = x._data
+    if A.dtype.kind == "b":
+        return _unary(x, A.copy(), SignBackward0)
     if A.dtype.kind == "f":  # sign(NaN) is 0 in PyTorch (so abs's gradient there is 0 too)
         return _unary(x, (A > 0).astype(A.dtype) - (A < 0), SignBackward0)
     return _unary(x, xp_of(A).sign(A), SignBackward0)
