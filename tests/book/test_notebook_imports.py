@@ -35,7 +35,8 @@ INTRODUCED = {
     "edutorch.datasets": 5, "edutorch.audio": 5, "edutorch.functional": 5,
     "edutorch.stft": 5, "edutorch.istft": 5, "edutorch.hann_window": 5,
     "edutorch.hamming_window": 5,
-    "edutorch.profiler": 6, "edutorch.viz": 6,
+    "edutorch.profiler": 6, "edutorch.viz": 6, "edutorch.utils.tensorboard": 6,
+    "edutorch.autograd.detect_anomaly": 6, "edutorch.autograd.set_detect_anomaly": 6,
     "edutorch.jit": 7, "edutorch.interpret": 7, "edutorch.privacy": 7,
     "edutorch.nn.parallel": 8, "edutorch.distributed": 8, "edutorch.quantization": 8,
 }
