@@ -60,8 +60,9 @@ def source_of(obj_or_name: Any) -> tuple[str, str, int]:
     obj = inspect.unwrap(obj)
     lines, first = inspect.getsourcelines(obj)
     path = inspect.getsourcefile(obj) or "?"
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if path.startswith(root + os.sep):
+    package = importlib.import_module(obj.__module__.split(".")[0])
+    root = os.path.dirname(os.path.dirname(os.path.abspath(package.__file__)))
+    if path.startswith(root + os.sep):  # "edutorch/nn/modules/module.py"
         path = os.path.relpath(path, root)
     # dedented: a method reads as a function, at the left margin
     return textwrap.dedent("".join(lines)), path.replace(os.sep, "/"), max(first, 1)
@@ -92,6 +93,8 @@ class Source:
                                       cssstyles="padding:0.5em;overflow-x:auto;"
                                                 "font-size:0.85em;line-height:1.35")
             body = highlight(self.text, PythonLexer(), formatter)
+            # long lines wrap instead of running off the narrow page column
+            body = body.replace('<pre style="', '<pre style="white-space:pre-wrap;', 1)
         return f"<div class='edutorch-source'>{title}{body}</div>"
 
 
