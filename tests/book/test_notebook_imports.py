@@ -38,7 +38,8 @@ INTRODUCED = {
     "edutorch.profiler": 6, "edutorch.viz": 6, "edutorch.utils.tensorboard": 6,
     "edutorch.autograd.detect_anomaly": 6, "edutorch.autograd.set_detect_anomaly": 6,
     "edutorch.jit": 7, "edutorch.interpret": 7, "edutorch.privacy": 7,
-    "edutorch.nn.parallel": 8, "edutorch.distributed": 8, "edutorch.quantization": 8,
+    "edutorch.nn.parallel": 8, "edutorch.nn.DataParallel": 8, "edutorch.distributed": 8,
+    "edutorch.quantization": 8, "edutorch.utils.data.DistributedSampler": 8,
 }
 
 # Top-level *functions* that share a module's name: ``torch.tensor(...)`` and ``from edutorch
