@@ -9,7 +9,8 @@ __version__ = "0.1.0"
 from . import backend
 from .backend import get_num_threads, set_num_threads
 from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,
-                     dtype, get_default_dtype, set_default_dtype, promote_types, finfo, iinfo)
+                     bfloat16, dtype, get_default_dtype, set_default_dtype, promote_types, finfo,
+                     iinfo)
 from ._device import device
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode)
@@ -25,6 +26,8 @@ from ._ops.indexing import (gather, scatter, scatter_add, index_select, index_ad
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.activation import softmax, log_softmax
 from ._ops.registry import FUNCTIONS as _FUNCTIONS
+from ._ops.sorting import *  # noqa: F401,F403
+from ._ops.sampling import multinomial  # noqa: F811 - replaces creation's row-by-row version
 from . import cuda
 
 globals().update(_FUNCTIONS)  # every registered op: edutorch.exp, edutorch.add, ...
@@ -99,5 +102,20 @@ from . import nn, optim, utils  # noqa: E402,F401
 from .utils import data as _data  # noqa: E402,F401  (edutorch.utils.data, as in PyTorch)
 
 from .serialization import save, load  # noqa: E402
+from . import accelerator, compiler, onnx  # noqa: E402,F401
+from .compiler import compile  # noqa: E402 - PyTorch's name shadows the builtin
+from .functional import stft, istft, hann_window, hamming_window  # noqa: E402
+
+
+def __getattr__(name: str):
+    """``edutorch.autocast`` (and ``edutorch.jit``, ``amp``, ...) without importing chapter 7's
+    modules at ``import edutorch``: they load on first use."""
+    if name == "autocast":
+        from .amp import autocast
+        return autocast
+    if name in ("jit", "amp", "interpret", "privacy"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'edutorch' has no attribute '{name}'")
 
 del annotations, _data  # not part of the API (``from __future__``, a module import)

@@ -48,10 +48,32 @@ float16 = dtype("float16", FLOAT, 2)
 float32 = dtype("float32", FLOAT, 4)
 float64 = dtype("float64", FLOAT, 8)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+
+class _NeedsPackage(dtype):
+    """A dtype whose array type comes from an optional package: it exists (so code naming it
+    imports), and using it says what to install."""
+    __slots__ = ()
+
+    def __init__(self, name: str, category: int, itemsize: int):
+        self.name, self.category, self.itemsize = name, category, itemsize
+        self.is_floating_point, self.is_signed = category == FLOAT, True
+
+    @property
+    def np(self):
+        return backend.np_dtype(self.name)  # raises, naming the package
+
+
+try:  # bfloat16: 8 exponent bits like float32, 7 mantissa bits; NumPy needs ml_dtypes for it
+    bfloat16 = dtype("bfloat16", FLOAT, 2)
+except ModuleNotFoundError:
+    bfloat16 = _NeedsPackage("bfloat16", FLOAT, 2)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64) + (
+    (bfloat16,) if type(bfloat16) is dtype else ())
 _by_name = {d.name: d for d in ALL}
 _by_np = {d.np: d for d in ALL}
 # PyTorch's aliases
+_by_name["bfloat16"] = bfloat16
 _by_name.update({"half": float16, "float": float32, "double": float64, "short": int16,
                  "int": int32, "long": int64})
 
@@ -103,6 +125,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     if a.category != b.category:
         return a if a.category > b.category else b
     if a.category == FLOAT:
+        if a.itemsize == b.itemsize:  # float16 and bfloat16: neither holds the other
+            return float32
         return a if a.itemsize >= b.itemsize else b
     if a.category == BOOL:
         return a
@@ -114,7 +138,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 # PyTorch's names for dtypes in messages and legacy type strings ("FloatTensor", "type Long")
-_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
                       "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                       "uint8": "Byte", "bool": "Bool"}
 

@@ -134,7 +134,7 @@ def tensor_repr(t) -> str:
             suffixes.append(f"dtype=edutorch.{t.dtype.name}")
     else:
         summarize = a.size > THRESHOLD
-        fmt = _Format(_shown_values(a, summarize), a.dtype.kind == "f")
+        fmt = _Format(_shown_values(a, summarize), backend.is_floating(a.dtype))
         body = _nested(a, indent, summarize, fmt)
         if t.dtype not in (dt.get_default_dtype(), dt.int64, dt.bool_):
             suffixes.append(f"dtype=edutorch.{t.dtype.name}")

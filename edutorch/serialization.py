@@ -22,7 +22,8 @@ entry) loads here as a ``{name: tensor}`` dict.
 ``load`` checks the whole header (its size, JSON, dtypes, shapes and that the offsets tile the
 data exactly) before it reads any tensor, and raises :class:`SerializationError` naming the
 file and the problem. ``save`` to a path writes a temporary file beside it, flushes it to disk
-and renames it over the target, so an interrupted save leaves the old file as it was.
+and renames it over the target, so an interrupted save leaves the old file as it was; the
+temp file of a save killed mid-write is removed by the next save to that path.
 """
 from __future__ import annotations
 
@@ -278,14 +279,55 @@ def _save_to_path(path: str, header: bytes, arrays: list) -> None:
 
 def _create_temp(folder: str, base: str) -> tuple[int, str]:
     """A new file beside the target, created exclusively (never an existing file), with the
-    usual permissions (0o666 less the umask)."""
+    usual permissions (0o666 less the umask).
+
+    Its name holds the writer's process id, ``.<base>.<pid>.<random>.tmp``: a save killed
+    mid-write (SIGKILL, power loss) cannot remove its own temp file, so the next save to the
+    same path removes the temp files of writers that no longer run (see ``_remove_stale``).
+    """
+    _remove_stale(folder, base)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
+        tmp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+
+
+def _remove_stale(folder: str, base: str) -> None:
+    """Delete temp files of earlier saves to ``base`` whose process has died.
+
+    A temp file of a live process may be a save still under way (another thread or process
+    saving to the same path), so it is left alone.
+    """
+    prefix = f".{base}."
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        parts = name[len(prefix):-len(".tmp")].split(".")
+        if len(parts) != 2 or not parts[0].isdigit() or _process_alive(int(parts[0])):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError, ValueError):
+        return True  # exists but belongs to someone else, or cannot tell: keep the file
+    return True
 
 
 def _fsync_folder(folder: str) -> None:
@@ -365,22 +407,33 @@ def _load_from(fh, source: str, map_location, size: int | None):
                    "edutorch.load reads safetensors files only and never unpickles (unpickling "
                    "can run any code the file's author chose). In PyTorch, write the "
                    "state_dict with safetensors.torch.save_file(state_dict, path) instead")
-    if prefix[0] == 0x80:
-        raise fail("this is a Python pickle (it starts with a pickle protocol marker). "
-                   "edutorch.load never unpickles, because unpickling can run any code the "
-                   "file's author chose; save with edutorch.save or "
-                   "safetensors.torch.save_file instead")
+
+    def not_safetensors(problem: str) -> SerializationError:
+        # A pickle starts with the byte 0x80, but so does a valid header length whose low byte
+        # is 0x80 (about 1 file in 32). So a file is called a pickle only once it has failed
+        # to be a safetensors file.
+        if prefix[0] == 0x80:
+            return fail("this is a Python pickle (it starts with a pickle protocol marker and "
+                        "is not a safetensors file). edutorch.load never unpickles, because "
+                        "unpickling can run any code the file's author chose; save with "
+                        "edutorch.save or safetensors.torch.save_file instead")
+        return fail(problem)
+
     n = int.from_bytes(prefix, "little")
     if n > MAX_HEADER_BYTES:
-        raise fail(f"the header length field says {n} bytes, more than the {MAX_HEADER_BYTES}-"
-                   f"byte limit: the file is corrupt or not a safetensors file")
+        raise not_safetensors(f"the header length field says {n} bytes, more than the "
+                              f"{MAX_HEADER_BYTES}-byte limit: the file is corrupt or not a "
+                              f"safetensors file")
     if size is not None and 8 + n > size:
-        raise fail(f"truncated: the header length field says {n} bytes but only {size - 8} "
-                   f"bytes follow it")
+        raise not_safetensors(f"truncated: the header length field says {n} bytes but only "
+                              f"{size - 8} bytes follow it")
     raw = _read_exact(fh, n)
     if len(raw) < n:
-        raise fail(f"truncated: the header should have {n} bytes but the file ends after "
-                   f"{len(raw)}")
+        raise not_safetensors(f"truncated: the header should have {n} bytes but the file ends "
+                              f"after {len(raw)}")
+    if not raw.startswith(b"{"):
+        raise not_safetensors("the header is not a JSON object (it should start with '{'): "
+                              "the file is corrupt or not a safetensors file")
     header = _parse_header(raw, fail)
     metadata, entries, data_size = _check_entries(header, fail,
                                                   None if size is None else size - 8 - n)
@@ -563,6 +616,12 @@ def _finish(array, ref: dict, map_location) -> Tensor:
     from ._ops.creation import from_numpy
     t = from_numpy(array)
     where = _target_device(ref.get("device", "cpu"), map_location)
+    if Device(where).type == "cuda" and not backend.cuda_is_available():
+        raise RuntimeError("edutorch.load: attempting to deserialize a tensor on a CUDA device "
+                           "but edutorch.cuda.is_available() is False. If you are running on a "
+                           "CPU-only machine, please use edutorch.load with "
+                           "map_location=edutorch.device('cpu') to map your tensors to the "
+                           "CPU.")
     if str(where) != "cpu":
         t = t.to(where)
     if ref.get("parameter"):

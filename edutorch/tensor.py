@@ -139,7 +139,7 @@ class Tensor:
         return backend.is_numpy(self._data)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return backend.is_floating(self._data.dtype)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -169,7 +169,7 @@ class Tensor:
                                    "If you want to use a computed variable in a subgraph that "
                                    "doesn't require differentiation use var_no_grad = var.detach()")
             return
-        if flag and self._data.dtype.kind != "f":
+        if flag and not backend.is_floating(self._data.dtype):
             raise RuntimeError(f"only floating point tensors can require gradients "
                                f"(got dtype {self.dtype})")
         self._rg = bool(flag)
@@ -280,6 +280,9 @@ class Tensor:
                                 f"Use Tensor.cpu() to copy the tensor to host memory first.")
             return backend.to_numpy(self._data)
         return self._data
+
+    # NumPy's operators defer to the Tensor (np.float64(2) * t calls t.__rmul__), as in PyTorch
+    __array_ufunc__ = None
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()

@@ -17,7 +17,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        e = xp_of(x).exp(x - x.max(axis=dim, keepdims=True))
+        e = xp_of(x).exp(x - _max(x, dim))
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(e)
@@ -36,7 +36,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         xp = xp_of(x)
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = x - _max(x, dim)
         y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -46,6 +46,11 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad - ctx.xp.exp(y) * grad.sum(axis=ctx.dim, keepdims=True)
+
+
+def _max(x, dim):
+    """The max along ``dim``, kept as a dim of size 1 (an empty slice has none: 0 will do)."""
+    return x.max(axis=dim, keepdims=True) if x.size else 0
 
 
 def _prepare(x, dim, dtype, op):
@@ -59,7 +64,7 @@ def _prepare(x, dim, dtype, op):
     elif x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype.name}")
     ndim = x._data.ndim
-    return x, (wrap_dim(dim, ndim, op) if ndim else None)
+    return x, (wrap_dim(dim, ndim, op) if ndim else wrap_dim(dim, 0, op) and None)
 
 
 @op("softmax")

@@ -82,7 +82,7 @@ def _as_number(x, op):
 
 def float_array(a):
     """``a`` as floating point: integer and bool arrays become the default float dtype."""
-    if a.dtype.kind == "f":
+    if backend.is_floating(a.dtype):
         return a
     return a.astype(dt.get_default_dtype().np)
 
@@ -108,7 +108,7 @@ def prepare_binary(a: Tensor, b, op: str):
             check_broadcastable(A.shape, B.shape, op)
         return A, B
     b = _as_number(b, op)
-    kind = A.dtype.kind
+    kind = "f" if backend.is_floating(A.dtype) else A.dtype.kind
     if kind == "f":
         if type(b) is not bool:
             # a NumPy scalar of A's own dtype: the same result as the Python number (which
@@ -118,7 +118,20 @@ def prepare_binary(a: Tensor, b, op: str):
         A = A.astype(dt.get_default_dtype().np)
     elif kind == "b" and not isinstance(b, bool):
         A = A.astype(dt.int64.np)
+    elif kind in "iu" and type(b) is int:
+        b = _wrap_int(b, A.dtype)
     return A, b
+
+
+def _wrap_int(b: int, dtype) -> int:
+    """A Python int outside a small integer dtype's range wraps around, as in PyTorch
+    (uint8 tensor + -3 adds 253)."""
+    bits = 8 * dtype.itemsize
+    lo = -(1 << (bits - 1)) if dtype.kind == "i" else 0
+    if lo <= b < lo + (1 << bits) or not -(1 << 63) <= b < 1 << 63:
+        return b  # in range; or beyond int64, where NumPy's OverflowError stands
+    b &= (1 << bits) - 1
+    return b - (1 << bits) if b >= lo + (1 << bits) else b
 
 
 def as_tensor_like(x, ref: Tensor) -> Tensor:
@@ -170,7 +183,7 @@ def promote(A, B, op: str):
     treat numbers as "weak", so ``float32 array * 2.5`` stays float32, as in PyTorch. Checks
     devices and broadcasting, with errors that name the op.
     """
-    if hasattr(B, "dtype") and hasattr(B, "shape"):
+    if isinstance(B, _ndarray) or backend.is_gpu_array(B):
         if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
             raise _array_device_error(op, A, B)
         if A.dtype != B.dtype:
@@ -183,7 +196,7 @@ def promote(A, B, op: str):
             check_broadcastable(A.shape, B.shape, op)
         return A, B
     B = _as_number(B, op)
-    kind = A.dtype.kind
+    kind = "f" if backend.is_floating(A.dtype) else A.dtype.kind
     if kind == "f":
         if type(B) is not bool:
             B = A.dtype.type(B)  # a scalar of A's own dtype: same result, cheaper per call
@@ -191,6 +204,8 @@ def promote(A, B, op: str):
         A = A.astype(dt.get_default_dtype().np)
     elif kind == "b" and not isinstance(B, bool):
         A = A.astype(dt.int64.np)
+    elif kind in "iu" and type(B) is int:
+        B = _wrap_int(B, A.dtype)
     return A, B
 
 

@@ -194,6 +194,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included."""
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
     dtype = dt.to_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     kind, index = _dev(device)
     xp = backend.module_for(kind, index)
@@ -202,6 +204,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("logspace(): number of steps must be non-negative")
     lin = linspace(start, end, steps, dtype="float64", device=device)
     return _finish((base ** lin._data).astype(
         (dt.to_dtype(dtype) if dtype else dt.get_default_dtype()).np), requires_grad)

@@ -16,6 +16,10 @@ from .registry import builtin, op
 
 def normalize_key(x: Tensor, key):
     """``key`` with tensors and lists turned into backend arrays; and whether it is advanced."""
+    if isinstance(key, range):
+        key = list(key)
+    if isinstance(key, list) and _list_is_tuple(key):
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     xp = xp_of(x._data)
@@ -30,7 +34,7 @@ def normalize_key(x: Tensor, key):
                                  "tensors")
             out.append(a)
             advanced = True
-        elif isinstance(k, (list,)) or hasattr(k, "__array_interface__") or (
+        elif isinstance(k, (list, range)) or hasattr(k, "__array_interface__") or (
                 type(k).__module__ == "cupy" and hasattr(k, "shape")):
             a = xp.asarray(k)
             if a.dtype.kind == "f":
@@ -55,6 +59,14 @@ def normalize_key(x: Tensor, key):
     if not advanced and Ellipsis not in out:
         out.append(Ellipsis)  # so that x[0, 1] is a 0-d view, not a NumPy scalar
     return tuple(out), advanced
+
+
+def _list_is_tuple(key: list) -> bool:
+    """PyTorch reads ``x[[a, b]]`` as ``x[a, b]`` when an item is itself an index sequence,
+    a tensor, a slice, None or ``...`` (``x[[[0, 1], [1, 2]]]`` picks two elements)."""
+    return len(key) < 32 and any(
+        isinstance(k, (Tensor, list, tuple, range, slice)) or k is None or k is Ellipsis
+        for k in key)
 
 
 @builtin("index", backward_name="IndexBackward0")
@@ -157,6 +169,14 @@ def index_put(x, key, value, accumulate=False):
 
 def setitem(x, key, value):
     """``x[key] = value``, in place (autograd sees it as an in-place op on x)."""
+    try:
+        _setitem(x, key, value)
+    except IndexError as e:  # NumPy says "axis"; PyTorch says "dimension"
+        raise IndexError(f"index_put_: {e} (tensor of shape {list(x._data.shape)})".replace(
+            "axis", "dimension")) from None
+
+
+def _setitem(x, key, value):
     from . import inplace
     nkey, advanced = normalize_key(x, key)
     if not advanced:
@@ -214,6 +234,12 @@ def _check_index_tensor(op, x, dim, index):
             raise RuntimeError(f"{op}(): Size does not match at dimension {k} expected index "
                                f"{list(index._data.shape)} to be smaller than self "
                                f"{list(x._data.shape)} apart from dimension {d}")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if index._data.size:
+        lo, hi = int(index._data.min()), int(index._data.max())
+        if lo < 0 or hi >= size:
+            raise RuntimeError(f"{op}(): index {lo if lo < 0 else hi} is out of bounds for "
+                               f"dimension {d} with size {size}")
     return d
 
 

@@ -191,18 +191,22 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b, "floor_divide")
-        _refuse_integer_zero_division(a, b, "floor_divide")
+        _check_integer_division(a, b, "div_floor")
         return a // b
 
 
-def _refuse_integer_zero_division(a, b, name) -> None:
-    """NumPy returns 0 for an integer division by zero (with a warning); PyTorch raises."""
-    if a.dtype.kind in "iub" and (b.dtype.kind in "iub" if hasattr(b, "dtype") else
-                                  not isinstance(b, float)):
-        if bool((b == 0).any() if hasattr(b, "any") else b == 0):
-            raise RuntimeError("ZeroDivisionError")
-    if a.dtype.kind == "b" and (getattr(b, "dtype", None) is None or b.dtype.kind == "b"):
-        raise RuntimeError(f"\"{name}\" not implemented for 'Bool'")
+def _check_integer_division(dividend, divisor, kernel):
+    """PyTorch's refusals for ``//`` and ``%`` (operands: arrays or Python numbers): two bool
+    operands, and an integer division by zero (with something to divide)."""
+    kinds = "".join(_KIND.get(type(v)) or v.dtype.kind for v in (dividend, divisor))
+    if kinds == "bb":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    if "f" not in kinds and all(getattr(v, "size", 1) for v in (dividend, divisor)) and (
+            divisor == 0 if type(divisor) in _KIND else (divisor == 0).any()):
+        raise RuntimeError("ZeroDivisionError")
+
+
+_KIND = {bool: "b", int: "i", float: "f"}
 
 
 @op("floor_divide")
@@ -226,7 +230,7 @@ class Remainder(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         a2, b2 = promote(a, b, "remainder")
-        _refuse_integer_zero_division(a2, b2, "remainder")
+        _check_integer_division(a2, b2, "remainder")
         return a2 % b2
 
     @staticmethod
@@ -348,8 +352,8 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        wins = _share_of_winner(a, b, 1, grad)
-        return grad * wins, grad * (1 - wins)
+        share_a, share_b = _shares(a, b, 1, grad)
+        return grad * share_a, grad * share_b
 
 
 @builtin("minimum")
@@ -365,19 +369,20 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        wins = _share_of_winner(a, b, -1, grad)
-        return grad * wins, grad * (1 - wins)
+        share_a, share_b = _shares(a, b, -1, grad)
+        return grad * share_a, grad * share_b
 
 
-def _share_of_winner(a, b, sign, grad):
-    """1 where ``a`` wins (or is NaN), 0.5 on ties, 0 where ``b`` wins: a constant mask."""
+def _shares(a, b, sign, grad):
+    """Each input's share of the gradient: 1 where it wins, 0.5 on ties, 0 where it loses.
+    PyTorch masks out the loser only, so where a comparison is NaN both get the gradient."""
     A, B = (a._data, b._data) if hasattr(a, "_data") else (a, b)
     if sign < 0:
         A, B = B, A
-    share = (A > B) + (A == B) * 0.5 + (A != A)
+    tie = (A == B) * 0.5
     dtype = grad._data.dtype if hasattr(grad, "_data") else grad.dtype
-    share = share.astype(dtype)
-    return Tensor._wrap(share) if hasattr(grad, "_data") else share
+    shares = ((1 - (A < B) - tie).astype(dtype), (1 - (B < A) - tie).astype(dtype))
+    return tuple(map(Tensor._wrap, shares)) if hasattr(grad, "_data") else shares
 
 
 def _tensor_other(other, name):
@@ -540,15 +545,14 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype.kind == "b":
-            raise RuntimeError("\"abs\" not implemented for 'Bool'")
+            raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
         ctx.save_for_backward(x)
         return xp_of(x).abs(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        xp = ctx.xp
-        return grad * xp.where(x == x, xp.sign(x), 0.0)  # 0 at NaN, as PyTorch
+        return grad * ctx.xp.sign(x)  # sign(NaN) is 0 (see Sign), as PyTorch
 
 
 @op("exp", inplace=True)
@@ -708,16 +712,14 @@ class Tanh(Function):
 
 @op("sigmoid", inplace=True)
 class Sigmoid(Function):
-    """1 / (1 + e**-x), computed as (1 + tanh(x / 2)) / 2: the same function, and it cannot
-    overflow for large |x| the way e**-x does. d/dx = out (1 - out)."""
+    """1 / (1 + e**-x), as PyTorch computes it: tiny results such as sigmoid(-20) = 2.1e-9
+    keep their digits, and where e**-x overflows to inf the result is exactly 0.
+    d/dx = out (1 - out)."""
 
     @staticmethod
     def forward(ctx, x):
         x = float_array(x)
-        half = x.dtype.type(0.5)  # a scalar of x's dtype: cheaper than a Python number
-        out = xp_of(x).tanh(x * half)
-        out += x.dtype.type(1)
-        out *= half
+        out = 1 / (1 + xp_of(x).exp(-x))
         ctx.save_for_backward(out)
         return out
 
@@ -766,13 +768,19 @@ class _Step(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return ctx.xp.zeros_like(grad)  # zeros, not grad * 0 (NaN * 0 is NaN)
 
 
 @op("sign", inplace=True)
 class Sign(_Step):
+    """-1, 0 or 1; sign(NaN) is 0 in PyTorch (so abs's gradient there is 0 too)."""
+
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            return x.copy()
+        if x.dtype.kind == "f":
+            return (x > 0).astype(x.dtype) - (x < 0)
         return xp_of(x).sign(x)
 
 

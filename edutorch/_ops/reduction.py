@@ -162,7 +162,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     """Arithmetic mean over ``dim``; needs a floating point tensor (or ``dtype=``)."""
     dim, keepdim = _numpy_spelling(dim, keepdim, axis, keepdims)
     x = input if dtype is None else input.to(dt.to_dtype(dtype))
-    if x._data.dtype.kind != "f":
+    if not dt.from_array(x._data).is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: "
                            f"{dt.scalar_type_name(input.dtype)}")
@@ -454,10 +454,10 @@ class Argmax(Function):
         xp = xp_of(x)
         name = "argmax" if cls.largest else "argmin"
         if x.dtype.kind == "b":
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Bool'")
-        if dim is None and x.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0.")
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if x.size == 0 and (dim is None or x.ndim == 0):
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0.")
         find = xp.argmax if cls.largest else xp.argmin
         if dim is None:
             out = xp.asarray(find(x.reshape(-1)))
@@ -583,6 +583,8 @@ class Cumsum(Function):
         elif x.dtype.kind in "bui":
             x = x.astype("int64")
         if x.ndim == 0:
+            wrap_dim(dim, 0, "cumsum")
+            ctx.dim = 0
             return x.copy()
         ctx.dim = wrap_dim(dim, x.ndim, "cumsum")
         return xp_of(x).cumsum(x, axis=ctx.dim)

@@ -367,7 +367,7 @@ def cat(tensors, dim=0):
     """Join tensors along an existing dim; all other dims must match."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"cat(): expected a sequence of Tensors, but element {i} is "
@@ -376,7 +376,8 @@ def cat(tensors, dim=0):
     ref = next((t for t in tensors if t._data.ndim), tensors[0])
     nd = ref._data.ndim
     if nd == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+        raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
+                           "concatenated")
     d = wrap_dim(dim, nd, "cat")
     parts = []
     for i, t in enumerate(tensors):
@@ -384,11 +385,11 @@ def cat(tensors, dim=0):
         if t._data.ndim == 1 and s[0] == 0 and nd != 1:
             continue  # PyTorch skips legacy empty 1-D tensors
         if len(s) != nd:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
-                               f"{len(s)}")
+            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {nd} "
+                               f"and {len(s)}")
         for k in range(nd):
             if k != d and s[k] != ref._data.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {ref._data.shape[k]} but got size {s[k]} for "
                                    f"tensor number {i} in the list.")
         parts.append(t)

@@ -390,7 +390,7 @@ def _record(ctx, args, raw, outputs) -> None:
         _check_dirty_leaf(ctx, d)
     non_diff = ctx._non_diff
     for nr, o in enumerate(outputs):
-        if isinstance(o, _Tensor) and o._data.dtype.kind == "f" and \
+        if isinstance(o, _Tensor) and backend.is_floating(o._data.dtype) and \
                 (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
     for d in ctx._dirty:

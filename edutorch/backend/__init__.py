@@ -105,7 +105,26 @@ def is_numpy(array) -> bool:
 
 def np_dtype(name: str):
     """The NumPy dtype object for one of edutorch's dtype names (CuPy uses the same)."""
+    if name == "bfloat16":
+        return _bfloat16()
     return np.dtype(name)
+
+
+def is_floating(np_dtype) -> bool:
+    """Whether an array dtype is floating point (ml_dtypes' bfloat16 has NumPy kind 'V')."""
+    return np_dtype.kind == "f" or np_dtype.name == "bfloat16"
+
+
+def _bfloat16():
+    """NumPy has no bfloat16; the optional ``ml_dtypes`` package (Google's, used by JAX) adds
+    one that NumPy's ufuncs understand. CuPy does not support it."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise ModuleNotFoundError(
+            "edutorch.bfloat16 needs the ml_dtypes package, because NumPy has no bfloat16: "
+            "pip install ml_dtypes (or pip install 'edutorch[bfloat16]')") from None
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 def dtype_name(array) -> str:
@@ -281,6 +300,9 @@ def qr(array):
 
 
 def float_info(name: str):
+    if name == "bfloat16":
+        import ml_dtypes
+        return ml_dtypes.finfo(_bfloat16())
     return np.finfo(np.dtype(name))
 
 

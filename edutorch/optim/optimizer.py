@@ -83,6 +83,7 @@ class Optimizer:
             counted_step.__name__ = step.__name__
             counted_step.__qualname__ = step.__qualname__
             counted_step.__doc__ = step.__doc__
+            counted_step.__wrapped__ = step  # inspect.signature/getsource see the real step
             counted_step._counts_calls = True
             cls.step = counted_step
 

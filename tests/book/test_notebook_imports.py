@@ -32,10 +32,14 @@ INTRODUCED = {
     "edutorch.nn": 3, "edutorch.nn.functional": 3, "edutorch.optim": 3,
     "edutorch.utils": 4, "edutorch.utils.data": 4, "edutorch.serialization": 4,
     "edutorch.save": 4, "edutorch.load": 4,
-    "edutorch.datasets": 5,
-    "edutorch.profiler": 6, "edutorch.viz": 6,
+    "edutorch.datasets": 5, "edutorch.audio": 5, "edutorch.functional": 5,
+    "edutorch.stft": 5, "edutorch.istft": 5, "edutorch.hann_window": 5,
+    "edutorch.hamming_window": 5,
+    "edutorch.profiler": 6, "edutorch.viz": 6, "edutorch.utils.tensorboard": 6,
+    "edutorch.autograd.detect_anomaly": 6, "edutorch.autograd.set_detect_anomaly": 6,
     "edutorch.jit": 7, "edutorch.interpret": 7, "edutorch.privacy": 7,
-    "edutorch.nn.parallel": 8, "edutorch.distributed": 8, "edutorch.quantization": 8,
+    "edutorch.nn.parallel": 8, "edutorch.nn.DataParallel": 8, "edutorch.distributed": 8,
+    "edutorch.quantization": 8, "edutorch.utils.data.DistributedSampler": 8,
 }
 
 # Top-level *functions* that share a module's name: ``torch.tensor(...)`` and ``from edutorch

@@ -3,12 +3,14 @@ finite differences computed here, and (for the graph) by the properties a backwa
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
 import edutorch
 from edutorch.autograd import Function, gradcheck
-from gradelib import assert_close, library_grads
+from gradelib import assert_close, call_exercise, helper_hint, library_grads
 
 # (broadcast shape, original shape): original broadcasts to the first
 SUM_TO_SHAPE_CASES = [
@@ -35,7 +37,23 @@ def test_sum_to_shape_matches_autograd_of_broadcasting(ex, big, shape):
     _, (expected,) = library_grads(lambda x: x + edutorch.zeros(big, dtype=edutorch.float64),
                                    np.zeros(shape), grad_out=grad)
     got = ex.sum_to_shape(grad.copy(), shape)
-    assert_close(got, expected, f"sum_to_shape(grad of shape {big}, {shape})")
+    what = f"sum_to_shape(grad of shape {big}, {shape})"
+    try:
+        assert_close(got, expected, what)
+    except AssertionError as err:
+        raise AssertionError(f"{err}{_averaged_hint(got, expected, big, shape)}") from None
+
+
+def _averaged_hint(got, expected, big, shape) -> str:
+    """The typical mistake: a mean over the broadcast copies instead of their sum."""
+    copies = int(np.prod(big)) // max(int(np.prod(shape)), 1)
+    got = np.asarray(got)
+    if copies > 1 and got.shape == expected.shape and np.allclose(got * copies, expected):
+        return (f". Your answer is the library's divided by {copies}, the number of copies "
+                f"broadcasting made of each entry: you averaged them (mean) instead of adding "
+                f"them (sum). Each copy was used once in the forward pass, so each copy's "
+                f"gradient counts in full: the chain rule sums over paths")
+    return ""
 
 
 MUL_CASES = [
@@ -56,9 +74,16 @@ def test_mul_backward_matches_autograd(ex, a_shape, b_shape):
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
     grad = rng.standard_normal(np.broadcast_shapes(a_shape, b_shape))
     _, (ga, gb) = library_grads(lambda x, y: x * y, a, b, grad_out=grad)
-    got_a, got_b = ex.mul_backward(grad.copy(), a.copy(), b.copy())
-    assert_close(got_a, ga, f"grad_a for a{a_shape} * b{b_shape}")
-    assert_close(got_b, gb, f"grad_b for a{a_shape} * b{b_shape}")
+    case = f" for a{a_shape} * b{b_shape}"
+    got_a, got_b = call_exercise(ex, "mul_backward", grad.copy(), a.copy(), b.copy(), case=case)
+    for name, got, expected, other, mine in (("grad_a", got_a, ga, b, a_shape),
+                                             ("grad_b", got_b, gb, a, b_shape)):
+        try:
+            assert_close(got, expected, f"{name}{case}")
+        except AssertionError as err:
+            hint = helper_hint(ex, "sum_to_shape", (grad * other, mine), expected,
+                               f" on (grad of shape {grad.shape}, {mine})")
+            raise AssertionError(f"{err}.{hint}") from None
 
 
 def finite_difference(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -104,9 +129,23 @@ def test_matmul_backward_matches_autograd(ex, a_shape, b_shape):
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
     grad = rng.standard_normal(np.matmul(a, b).shape)
     _, (ga, gb) = library_grads(lambda x, y: x @ y, a, b, grad_out=grad)
-    got_a, got_b = ex.matmul_backward(grad.copy(), a.copy(), b.copy())
-    assert_close(got_a, ga, f"grad_a for a{a_shape} @ b{b_shape}")
-    assert_close(got_b, gb, f"grad_b for a{a_shape} @ b{b_shape}")
+    case = f" for a{a_shape} @ b{b_shape}"
+    got_a, got_b = call_exercise(ex, "matmul_backward", grad.copy(), a.copy(), b.copy(),
+                                 case=case)
+    full_a, full_b = grad @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad
+    for name, got, expected, full, shape in (("grad_a", got_a, ga, full_a, a_shape),
+                                             ("grad_b", got_b, gb, full_b, b_shape)):
+        try:
+            assert_close(got, expected, f"{name}{case}")
+        except AssertionError as err:
+            hint = ""
+            if np.shape(got) == full.shape != tuple(shape):
+                hint = (f" Your {name} has the broadcast batch shape {full.shape}: sum it "
+                        f"back to {tuple(shape)} (sum_to_shape), since the batch "
+                        f"broadcasting reused the same matrix for every batch entry.")
+            hint += helper_hint(ex, "sum_to_shape", (full, shape), expected,
+                                f" on (grad of shape {full.shape}, {tuple(shape)})")
+            raise AssertionError(f"{err}.{hint}") from None
 
 
 @pytest.mark.grades("matmul_backward")
@@ -166,10 +205,13 @@ def graph_two_paths_of_different_length():
     return (long + a.sin() + x).sum()
 
 
+DEPTH = 3000
+
+
 def graph_deep_chain():
     x = _leaf(2)
     h = x
-    for _ in range(3000):  # deeper than Python's recursion limit
+    for _ in range(DEPTH):  # deeper than Python's recursion limit
         h = h * 0.999 + x
     return h.sum()
 
@@ -222,7 +264,17 @@ def test_topological_sort_gives_a_backward_order(ex, build):
 @pytest.mark.grades("topological_sort")
 def test_topological_sort_of_a_deep_graph(ex):
     root = graph_deep_chain()
-    check_backward_order(ex.topological_sort(root), root)
+    nodes = len(reachable(root.grad_fn))
+    try:
+        order = ex.topological_sort(root)
+    except RecursionError:
+        raise AssertionError(
+            f"topological_sort raised RecursionError on a chain {DEPTH} operations deep "
+            f"({nodes} nodes): a recursive depth-first search uses one Python stack frame per "
+            f"level of the graph, and Python stops at about {sys.getrecursionlimit()}. Keep "
+            f"your own stack (a list of (node, children_done) pairs) instead of recursing, "
+            f"as the book's iterative sort does (chapter 2, autograd from scratch)") from None
+    check_backward_order(order, root)
 
 
 # -- numerical gradients, compared with autograd ----------------------------------------------
@@ -252,8 +304,31 @@ def test_numerical_gradient_matches_autograd(ex, name, shape, fn):
     # central differences are accurate to ~1e-10 here; one-sided ones only to ~1e-5
     got = ex.numerical_gradient(_as_numpy_function(fn), x, eps=1e-5)
     assert np.array_equal(x, x_before), "numerical_gradient changed x (put each element back)"
-    assert_close(got, expected, f"numerical gradient of {name} at x of shape {shape}",
-                 rtol=1e-7, atol=1e-9)
+    try:
+        assert_close(got, expected, f"numerical gradient of {name} at x of shape {shape}",
+                     rtol=1e-7, atol=1e-9)
+    except AssertionError as err:
+        raise AssertionError(f"{err}{_one_sided_hint(fn, x, got, expected, 1e-5)}") from None
+
+
+def _one_sided_hint(fn, x, got, expected, eps) -> str:
+    """The typical mistake: (f(x + eps) - f(x)) / eps, whose error is O(eps), not O(eps^2)."""
+    f = _as_numpy_function(fn)
+    base, one_sided = f(x.copy()), np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        up = x.copy()
+        up[i] += eps
+        one_sided[i] = (f(up) - base) / eps
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != x.shape:
+        return ""
+    if np.abs(got - one_sided).max() < np.abs(got - expected).max() / 10:
+        return (f". Your numbers match the one-sided difference (f(x + eps) - f(x)) / eps, "
+                f"whose error shrinks only like eps ({np.abs(one_sided - expected).max():.1e} "
+                f"here, eps = {eps:g}); the central difference "
+                f"(f(x + eps) - f(x - eps)) / (2 eps) cancels the eps term and is accurate "
+                f"to about eps^2")
+    return ""
 
 
 @pytest.mark.grades("numerical_gradient")

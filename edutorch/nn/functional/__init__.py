@@ -13,3 +13,4 @@ from .padding import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403

@@ -19,6 +19,7 @@ from ...autograd.function import Function
 from ..._ops.common import wrap
 from ..._ops.registry import builtin
 from ..._ops.pointwise import where
+from ...autograd.function import Function
 from ...tensor import Tensor
 from .activation import softplus
 
@@ -155,7 +156,11 @@ def _class_layout(input: Tensor, target: Tensor, op: str):
 
 
 def _check_class_target(input_cl: Tensor, target: Tensor, C: int, op: str) -> None:
-    if target.dtype not in (dt.int64, dt.int32, dt.int16, dt.int8, dt.uint8):
+    if target.dtype in (dt.int32, dt.int16, dt.int8, dt.bool_):  # as PyTorch: int64 or uint8
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got "
+                           f"{dt.scalar_type_name(target.dtype)} (convert the class indices with "
+                           f"target.long())")
+    if target.dtype not in (dt.int64, dt.uint8):
         raise RuntimeError(f"{op}: expected target of class indices with an integer dtype "
                            f"(Long), but found {target.dtype}; for class probabilities use a "
                            f"floating point target of the input's shape (cross_entropy)")
@@ -368,15 +373,43 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the "
                          f"same size.")
-    if input.numel() and (bool((input < 0).any()) or bool((input > 1).any())):
+    # NaN fails these checks too, as in PyTorch
+    if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                            "and 1 (use binary_cross_entropy_with_logits for scores)")
-    log_x = input.log().clamp(min=-100.0)
-    log_1mx = (1.0 - input).log().clamp(min=-100.0)
-    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 "
+                           "and 1")
+    loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+class _BinaryCrossEntropy(Function):
+    """Pointwise -(y log x + (1 - y) log(1 - x)), logs clamped at -100 (as PyTorch).
+
+    The gradient is PyTorch's, not the derivative of the clamped formula: for the input
+    (x - y) / max(x (1 - x), 1e-12), finite where x is exactly 0 or 1 (a saturated sigmoid),
+    where composing log and clamp would give 0 * inf = NaN; for the target -logit(x).
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        log_x = x.log().clamp(min=-100.0)
+        log_1mx = (-x).log1p().clamp(min=-100.0)
+        return -(y * log_x + (1.0 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - y) / (x * (1.0 - x)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_y = -grad * (x / (1.0 - x)).log()  # -logit(x), as PyTorch
+        return grad_x, grad_y
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,

@@ -12,6 +12,8 @@ The variance used to normalise is the biased one (divide by n), as in PyTorch.
 """
 from __future__ import annotations
 
+import math
+
 from ...autograd import grad_mode
 from ...tensor import Tensor
 
@@ -52,9 +54,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                                f"{t.numel()}")
     dims = (0,) + tuple(range(2, input.dim()))
     shape = _channel_shape(input)
-    if training:
-        n = input.numel() // C
-        if n <= 1:
+    if training and input.numel() == 0:
+        # an empty batch: an empty output and the running statistics left alone, as PyTorch
+        out = input.clone()
+    elif training:
+        n = math.prod(input.shape) // C
+        if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
         mean = input.mean(dims, keepdim=True)

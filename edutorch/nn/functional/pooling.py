@@ -58,6 +58,10 @@ def _geometry(op, x, n, kernel_size, stride, padding, dilation, ceil_mode, is_ma
         if not is_max and p > k // 2:
             raise RuntimeError(f"{op}: pad should be at most half of kernel size, but got "
                                f"pad={p} and kernel_size={k}")
+    # max pooling checks the kernel itself too, whatever the dilation (as PyTorch)
+    if is_max and any(p > k // 2 for p, k in zip(pad, kernel)):
+        raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel size, "
+                           f"but got padding={list(pad)} and kernel_size={list(kernel)}")
     sizes = tuple(x.shape[x.dim() - n:])
     outs, pads = [], []
     for S, k, s, p, d in zip(sizes, kernel, stride, pad, dilation):
@@ -128,9 +132,9 @@ class MaxPool(Function):
         ctx.geom = (x.shape[2:], kernel, dilation, pads, stride)
         ctx.argmax = idx  # (N, C, *outs): the winning kernel offset of each window
         if not return_indices:
-            return best
+            return xp.ascontiguousarray(best)  # PyTorch's pooled output is contiguous
         ctx.set_materialize_grads(False)  # the indices get no gradient
-        return best, _flat_indices(xp, idx, x.shape[2:], kernel, dilation, pads, stride, outs)
+        return xp.ascontiguousarray(best), _flat_indices(xp, idx, x.shape[2:], kernel, dilation, pads, stride, outs)
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
@@ -275,6 +279,7 @@ def _avg_pool(op, n, input, kernel_size, stride, padding, ceil_mode, count_inclu
     # im2col, then sum over the kernel axes: (C, *kernel, *outs, N) -> (N, C, *outs)
     cols = _im2col(x, kernel, dilation, pads, stride)
     total = cols.sum(dim=tuple(range(1, 1 + n))).permute((n + 1,) + tuple(range(n + 1)))
+    total = total.contiguous()  # PyTorch's pooled output is contiguous (so ``.view`` works)
     xp = xp_of(x._data)
     if divisor_override is not None:
         out = total / divisor_override

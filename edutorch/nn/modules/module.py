@@ -23,7 +23,8 @@ from ...autograd.function import Function
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 _hook_ids = itertools.count()
 
@@ -40,13 +41,61 @@ class RemovableHandle:
 
     def remove(self) -> None:
         for d in self._dicts:
-            d.pop(self.id, None)
+            if isinstance(d, set):
+                d.discard(self.id)
+            else:
+                d.pop(self.id, None)
 
     def __enter__(self) -> "RemovableHandle":
         return self
 
     def __exit__(self, *exc) -> None:
         self.remove()
+
+
+# -- global hooks: run for every module, before each module's own ------------------------------
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_with_kwargs: set = set()
+_global_forward_hooks_always_called: set = set()
+_global_backward_pre_hooks: OrderedDict = OrderedDict()
+_global_backward_hooks: OrderedDict = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, args)`` runs before the forward of *every* module (then each module's own
+    pre-hooks); it may return new args."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """``hook(module, args, output)`` runs after the forward of *every* module (before each
+    module's own forward hooks); it may return a new output."""
+    handle = RemovableHandle(_global_forward_hooks, _global_forward_hooks_with_kwargs,
+                             _global_forward_hooks_always_called)
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs.add(handle.id)
+    if always_call:
+        _global_forward_hooks_always_called.add(handle.id)
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, grad_output)`` for every module, before each module's own."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """``hook(module, grad_input, grad_output)`` for every module, before each module's own."""
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -505,6 +554,10 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        for hook in list(_global_forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -518,7 +571,8 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
 
-        backward_hooks = bool(self._backward_hooks or self._backward_pre_hooks)
+        backward_hooks = bool(self._backward_hooks or self._backward_pre_hooks
+                              or _global_backward_hooks or _global_backward_pre_hooks)
         state = None
         try:
             if backward_hooks and grad_mode.state.enabled:
@@ -526,6 +580,13 @@ class Module:
                 args = state.wrap_inputs(args)
             output = self.forward(*args, **kwargs)
         except Exception:
+            for hid in _global_forward_hooks_always_called:
+                hook = _global_forward_hooks.get(hid)
+                if hook is not None:
+                    if hid in _global_forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
             for hid in self._forward_hooks_always_called:
                 hook = self._forward_hooks.get(hid)
                 if hook is not None:
@@ -535,6 +596,13 @@ class Module:
                         hook(self, args, None)
             raise
 
+        for hid, hook in list(_global_forward_hooks.items()):
+            if hid in _global_forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, output)
@@ -729,7 +797,7 @@ class _BackwardHookState:
         if not idx:
             return args
         self.inputs_tracked = True
-        new = _BackwardHookIn.apply(self, *[args[i] for i in idx])
+        new = BackwardHookFunction.apply(self, False, *[args[i] for i in idx])
         new = new if isinstance(new, tuple) else (new,)
         out = list(args)
         for i, t in zip(idx, new):
@@ -744,7 +812,7 @@ class _BackwardHookState:
         idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
         if not idx:
             return output
-        new = _BackwardHookOut.apply(self, *[outs[i] for i in idx])
+        new = BackwardHookFunction.apply(self, True, *[outs[i] for i in idx])
         new = new if isinstance(new, tuple) else (new,)
         res = list(outs)
         for i, t in zip(idx, new):
@@ -752,7 +820,8 @@ class _BackwardHookState:
         return res[0] if single else tuple(res)
 
     def run_pre_hooks(self, grads: tuple) -> tuple:
-        for hook in list(self.module._backward_pre_hooks.values()):
+        for hook in [*_global_backward_pre_hooks.values(),
+                     *self.module._backward_pre_hooks.values()]:
             result = hook(self.module, grads)
             if result is not None:
                 grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -760,7 +829,7 @@ class _BackwardHookState:
         return grads
 
     def run_hooks(self, grad_input: tuple) -> tuple:
-        for hook in list(self.module._backward_hooks.values()):
+        for hook in [*_global_backward_hooks.values(), *self.module._backward_hooks.values()]:
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
                 result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -771,35 +840,29 @@ class _BackwardHookState:
         return grad_input
 
 
-class _BackwardHookIn(Function):
+class BackwardHookFunction(Function):
+    """The identity, on a module's tracked inputs (``is_output=False``) or outputs: its backward
+    is where the module's backward hooks see ``grad_input`` and ``grad_output``. (PyTorch's node
+    has the same name, so graphs show ``BackwardHookFunctionBackward`` in both libraries.)"""
+
     @staticmethod
-    def forward(ctx, state, *xs):
-        ctx.state = state
+    def forward(ctx, state, is_output, *xs):
+        ctx.state, ctx.is_output = state, is_output
         ctx.set_materialize_grads(False)
         return tuple(x.detach() for x in xs) if len(xs) > 1 else xs[0].detach()
 
     @staticmethod
     def backward(ctx, *grads):
         state = ctx.state
+        if ctx.is_output:
+            grads = state.run_pre_hooks(tuple(grads))
+            if not state.inputs_tracked and (state.module._backward_hooks
+                                             or _global_backward_hooks):
+                # no input needs a gradient: the hooks still run, with grad_input all None
+                state.run_hooks((None,) * max(state.n_inputs, 1))
+            return (None, None) + tuple(grads)
         full = [None] * state.n_inputs
         for k, g in zip(state.tracked, grads):
             full[k] = g
         full = state.run_hooks(tuple(full))
-        return (None,) + tuple(full[k] for k in state.tracked)
-
-
-class _BackwardHookOut(Function):
-    @staticmethod
-    def forward(ctx, state, *ys):
-        ctx.state = state
-        ctx.set_materialize_grads(False)
-        return tuple(y.detach() for y in ys) if len(ys) > 1 else ys[0].detach()
-
-    @staticmethod
-    def backward(ctx, *grads):
-        state = ctx.state
-        grads = state.run_pre_hooks(tuple(grads))
-        if not state.inputs_tracked and state.module._backward_hooks:
-            # no input needs a gradient: the hooks still run, with grad_input all None
-            state.run_hooks((None,) * max(state.n_inputs, 1))
-        return (None,) + tuple(grads)
+        return (None, None) + tuple(full[k] for k in state.tracked)

@@ -148,7 +148,9 @@ class RNNBase(Module):
                 if h.dim() != 3:
                     raise RuntimeError(f"For batched 3-D input, hx and cx should also be 3-D "
                                        f"but got ({h.dim()}-D) tensor")
-        x = input.transpose(0, 1) if self.batch_first else input  # (T, B, I)
+        # unbatched input is (T, I) whatever batch_first says; it is now (T, 1, I)
+        batch_major = self.batch_first and batched
+        x = input.transpose(0, 1) if batch_major else input  # (T, B, I)
         B = x.shape[1]
         D = 2 if self.bidirectional else 1
         H = self.hidden_size
@@ -184,7 +186,7 @@ class RNNBase(Module):
             x = outs[0] if D == 1 else _ops.shape.cat(outs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
-        output = x.transpose(0, 1) if self.batch_first else x
+        output = x.transpose(0, 1) if batch_major else x
         h_n = _ops.shape.stack(h_n, 0)
         if is_lstm:
             c_n = _ops.shape.stack(c_n, 0)

@@ -14,8 +14,9 @@ from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSam
                       BatchSampler)
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
+from .distributed import DistributedSampler
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "BatchSampler", "default_collate", "default_convert",
-           "DataLoader", "get_worker_info"]
+           "DataLoader", "get_worker_info", "DistributedSampler"]

@@ -43,6 +43,8 @@ class RandomSampler(Sampler):
     one the global generator is used, which ``edutorch.manual_seed`` seeds.
     """
 
+    _CHUNK = 1 << 16  # indices drawn per batch of random numbers with replacement=True
+
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator=None) -> None:
         self.data_source = data_source
@@ -64,7 +66,13 @@ class RandomSampler(Sampler):
         from ..._ops.creation import randint, randperm
         n = len(self.data_source)
         if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=self.generator).tolist()
+            # drawn lazily, a chunk at a time: num_samples=10**10 (an "endless" loader) must not
+            # allocate every index up front; a sampler shorter than one chunk draws all at once
+            left = self.num_samples
+            while left > 0:
+                k = min(left, self._CHUNK)
+                yield from randint(0, n, (k,), generator=self.generator).tolist()
+                left -= k
             return
         # num_samples larger than n: whole permutations, then part of one more
         for _ in range(self.num_samples // n):

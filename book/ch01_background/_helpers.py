@@ -1,0 +1,9 @@
+"""Helpers for chapter 1's pages: ``show_source`` (from ``book/_source.py``), which renders
+the library's own code."""
+from __future__ import annotations
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _source import show_source  # noqa: E402,F401  (re-exported for the pages)
