@@ -30,10 +30,10 @@ import itertools
 import math
 
 from ... import backend
-from ...autograd.function import Function
-from ...backend import memory
 from ..._ops.common import Tensor, xp_of
 from ..._ops.registry import builtin
+from ...autograd.function import Function
+from ...backend import memory
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold"]

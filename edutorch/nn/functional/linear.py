@@ -1,10 +1,10 @@
 """Affine maps: ``linear`` (y = x W^T + b) and ``bilinear`` (y_k = x1^T W_k x2 + b_k)."""
 from __future__ import annotations
 
-from ...autograd.function import Function
 from ..._ops.common import check_devices
 from ..._ops.linalg import einsum
 from ..._ops.registry import builtin
+from ...autograd.function import Function
 from ...tensor import Tensor
 
 __all__ = ["linear", "bilinear"]

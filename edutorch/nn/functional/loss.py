@@ -15,10 +15,9 @@ import warnings
 from ... import _dtype as dt
 from ... import backend
 from ..._ops.activation import log_softmax
-from ...autograd.function import Function
 from ..._ops.common import wrap
-from ..._ops.registry import builtin
 from ..._ops.pointwise import where
+from ..._ops.registry import builtin
 from ...autograd.function import Function
 from ...tensor import Tensor
 from .activation import softplus

@@ -20,9 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 
-from ...autograd.function import Function
 from ..._ops.common import Tensor, wrap, xp_of
 from ..._ops.registry import builtin
+from ...autograd.function import Function
 from .conv import _col2im, _im2col, _pad_array, _positive, _shape_str, _tuple
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",

@@ -24,13 +24,13 @@ Two implementations of the same maths live here:
 """
 from __future__ import annotations
 
+from ..._ops.common import wrap, xp_of
+from ..._ops.registry import builtin
+from ..._ops.shape import stack
 from ...autograd import grad as _autograd_grad
 from ...autograd.function import Function
 from ...backend.memory import scratch as _scratch
 from ...tensor import Tensor
-from ..._ops.common import wrap, xp_of
-from ..._ops.registry import builtin
-from ..._ops.shape import stack
 from .linear import linear
 
 __all__: list = []  # PyTorch's nn.functional has no recurrent functions: the layers use these
