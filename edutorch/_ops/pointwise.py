@@ -552,7 +552,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ctx.xp.sign(x)  # sign(NaN) is 0 (see Sign), as PyTorch
+        return grad * Sign.apply(x)  # sign(NaN) is 0 (see Sign), as PyTorch
 
 
 @op("exp", inplace=True)

@@ -254,7 +254,7 @@ class Var(_Reduction):
         (x,) = ctx.saved_tensors
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
         grad = expand_back(ctx.xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
-        return grad * centered * (2.0 / ctx.divisor)
+        return grad * centered * (2.0 / ctx.divisor if ctx.divisor else float("inf"))
 
 
 @builtin("std")
@@ -275,7 +275,7 @@ class Std(_Reduction):
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
         std = expand_back(xp, out, ctx.shape, ctx.axes, ctx.keepdim)
         grad = expand_back(xp, grad, ctx.shape, ctx.axes, ctx.keepdim)
-        safe = xp.where(std == 0, 1.0, std * ctx.divisor)
+        safe = xp.where(std == 0, 1.0, std * (ctx.divisor or float("nan")))
         return xp.where(std == 0, 0.0, grad * centered / safe)
 
 

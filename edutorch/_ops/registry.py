@@ -11,6 +11,8 @@ namespace and ``Tensor``'s methods are filled from these tables (``edutorch/__in
 """
 from __future__ import annotations
 
+import sys
+
 from ..autograd.function import Function
 
 FUNCTIONS: dict = {}  # name -> callable, exported as edutorch.<name>
@@ -32,6 +34,8 @@ def op(name: str, *, function: bool = True, method: bool = True, inplace: bool =
             obj._op_name = name
             obj._backward_name = backward_name or f"{obj.__name__}Backward0"
             fn = _function_of(obj, name)
+            # the defining module gets the function too (``pointwise.exp`` next to ``Exp``)
+            vars(sys.modules[obj.__module__]).setdefault(name, fn)
         for n in (name, *aliases):
             if function:
                 FUNCTIONS[n] = fn

@@ -60,6 +60,9 @@ def simple_attrs(fn) -> list[tuple[str, object]]:
             return True
         return isinstance(v, tuple) and all(simple(x) for x in v)
     found = [(k, v) for k, v in saved_values(fn) if not isinstance(v, Tensor) and simple(v)]
+    for attr, v in getattr(fn, "__dict__", {}).items():  # what an op's forward set on its ctx
+        if not attr.startswith("_") and attr != "next_functions" and simple(v) and v is not None:
+            found.append((attr, v))
     for cls in type(fn).__mro__:
         slots = cls.__dict__.get("__slots__", ())
         for attr in ([slots] if isinstance(slots, str) else slots):
