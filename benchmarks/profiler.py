@@ -8,17 +8,24 @@ Three ways to run the same step, in one process, interleaved for a few rounds:
 - ``profiler on``: every op and backward node recorded (``record_shapes`` and
   ``profile_memory`` too): goal, at most 2x the plain step.
 
+The three are timed one step at a time, in turn (none, off, on, none, off, on, ...), so that
+the load of a shared machine drifts over all three alike; BLAS runs on one thread (set
+``OPENBLAS_NUM_THREADS`` to change it), so that idle worker threads do not add noise.
+
     python -m benchmarks.profiler
 """
 from __future__ import annotations
 
+import os
 import statistics
+import time
 
-from benchmarks._harness import median_time, print_table, sgd_step
-from benchmarks.cnn import lenet, make_data
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy is imported
 
-ROUNDS = 5
-REPEAT = 15
+from benchmarks._harness import print_table, sgd_step  # noqa: E402
+from benchmarks.cnn import lenet, make_data  # noqa: E402
+
+STEPS = 60
 
 
 def main() -> None:
@@ -44,14 +51,18 @@ def main() -> None:
 
     prof = on()
     n_events = len(prof.events())
-    times = {"no profiler": [], "profiler off": [], "profiler on": []}
-    for _ in range(ROUNDS):  # interleaved, so drifts of a shared machine hit all three alike
-        times["no profiler"].append(median_time(step, repeat=REPEAT))
-        times["profiler off"].append(median_time(off, repeat=REPEAT))
-        times["profiler on"].append(median_time(on, repeat=REPEAT))
+    runs = {"no profiler": step, "profiler off": off, "profiler on": on}
+    for fn in runs.values():  # warm up
+        fn()
+    times = {k: [] for k in runs}
+    for _ in range(STEPS):
+        for name, fn in runs.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
     rows = [(k, statistics.median(v)) for k, v in times.items()]
-    print_table(f"profiler: LeNet-5 training step, batch 64, median of {REPEAT} steps x "
-                f"{ROUNDS} rounds; {n_events} events recorded per step when on", rows,
+    print_table(f"profiler: LeNet-5 training step, batch 64, median of {STEPS} steps each, "
+                f"interleaved; {n_events} events recorded per step when on", rows,
                 "no profiler")
     base = dict(rows)["no profiler"]
     print(f"\nprofiler off / no profiler: {dict(rows)['profiler off'] / base:.3f}x "
