@@ -12,7 +12,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _source import show_source  # noqa: E402,F401  (re-exported for the pages)
 
 import edutorch as torch  # noqa: E402
-import edutorch.nn as nn  # noqa: E402
 import edutorch.nn.functional as F  # noqa: E402
 from edutorch.utils.data import DataLoader  # noqa: E402
 
