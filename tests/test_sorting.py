@@ -290,3 +290,19 @@ def test_random_sampler_small_sizes_draw_the_same_sequence_as_one_randint():
     g1, g2 = edutorch.Generator().manual_seed(7), edutorch.Generator().manual_seed(7)
     drawn = list(RandomSampler(range(13), replacement=True, num_samples=50, generator=g1))
     assert drawn == edutorch.randint(0, 13, (50,), generator=g2).tolist()
+
+
+def test_dropout2d_on_2d_input_warns_and_drops_elements_like_pytorch(torch):
+    """pytorch/examples mnist_rnn calls Dropout2d on (batch, features)."""
+    import edutorch.nn.functional as F
+    x = edutorch.ones(200, 50)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        y = F.dropout2d(x, 0.5)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        torch.nn.functional.dropout2d(torch.ones(2, 3), 0.5)
+    kept = y.numpy() != 0
+    assert set(np.unique(y.numpy())) <= {0.0, 2.0}
+    assert 0.4 < kept.mean() < 0.6
+    assert kept.any(axis=1).all() and not kept.all(axis=1).any()  # elements, not whole rows
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input"):
+        F.dropout1d(edutorch.ones(2, 3, 4, 5), 0.5)

@@ -10,7 +10,6 @@ Tracing records what one run did; ``TracerWarning`` says where that may not gene
 """
 from __future__ import annotations
 
-from ..tensor import Tensor
 from . import passes
 from ._script import ScriptFunction, TracedModule
 from ._trace import TracerWarning, record

@@ -18,7 +18,7 @@ into ``p.grad_sample`` of shape (batch, *p.shape) for each parameter:
 """
 from __future__ import annotations
 
-from .. import cat, einsum, stack
+from .. import einsum, stack
 from ..autograd import Function, enable_grad, grad as autograd_grad
 from ..nn import functional as F
 from ..nn.modules.batchnorm import _BatchNorm

@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import Callable, Iterable
 
 from ..tensor import Tensor
@@ -86,23 +87,23 @@ class _Recorder:
         self.profile_memory = profile_memory
         self.events: list[FunctionEvent] = []
         self.stack: list[list] = []   # open intervals: [name, start_ns, shapes, ...]
-        self.counted: set[int] = set()  # arrays already charged to an event (memory)
+        self.counted: dict = {}  # id -> weak reference of the arrays charged to an event
         self.origin_ns = _now_ns()
         self.thread = threading.get_ident()
 
     def begin(self, name: str, args=(), user: bool = False, backward: bool = False) -> list:
         shapes = None
-        if self.record_shapes:
-            shapes = [list(a.shape) if isinstance(a, Tensor) else [] for a in args]
+        if self.record_shapes:  # tensors, and the raw gradient arrays the engine passes
+            shapes = [list(getattr(a, "shape", ())) for a in args]
         frame = [name, _now_ns(), shapes, user, backward, [], 0]  # ..., children, memory
         self.stack.append(frame)
         return frame
 
-    def end(self, frame: list, result=None) -> FunctionEvent:
+    def end(self, frame: list, result=None, args=()) -> FunctionEvent:
         end_ns = _now_ns()
         name, start_ns, shapes, user, backward, children, memory = frame
         if self.profile_memory and result is not None:
-            memory += self._new_bytes(result)
+            memory += self._new_bytes(result, args)
         if self.stack and self.stack[-1] is frame:
             self.stack.pop()
         else:  # closed out of order (an exception unwound several frames): drop it from the stack
@@ -122,17 +123,34 @@ class _Recorder:
             self.counted.clear()
         return ev
 
-    def _new_bytes(self, result) -> int:
-        """Bytes of the arrays first returned by this op (its allocations; a view owns none)."""
+    def _new_bytes(self, result, args) -> int:
+        """Bytes of the memory this op allocated for its results: the arrays owning the
+        results' memory, unless an input owns it too (a view of an input allocates nothing).
+        Forward ops return Tensors; backward nodes may return their gradients as raw arrays."""
+        inputs = {id(_owner(a)) for a in args if _owner(a) is not None}
         items = result if isinstance(result, (tuple, list)) else (result,)
         total = 0
-        for t in items:
-            if isinstance(t, Tensor) and t._base is None:
-                key = id(t._data)
-                if key not in self.counted:
-                    self.counted.add(key)
-                    total += t.numel() * t.element_size()
+        for item in items:
+            owner = _owner(item)
+            if owner is None or id(owner) in inputs:
+                continue
+            seen = self.counted.get(id(owner))
+            if seen is not None and seen() is owner:
+                continue  # already charged to an inner op
+            # a weak reference: a freed array's id may be reused by a new one
+            self.counted[id(owner)] = weakref.ref(owner)
+            total += int(owner.nbytes)
         return total
+
+
+def _owner(x):
+    """The array owning the memory of ``x`` (a Tensor or an array); None for anything else."""
+    array = x._data if isinstance(x, Tensor) else x
+    if not hasattr(array, "nbytes") or not hasattr(array, "base"):
+        return None
+    while array.base is not None and hasattr(array.base, "nbytes"):
+        array = array.base
+    return array
 
 
 _active: _Recorder | None = None  # the recorder of the profile now recording, if any
@@ -163,7 +181,7 @@ def _profiler_mode_class():
                     result = func(*args, **kwargs)
                     return result
                 finally:
-                    rec.end(inner, result)
+                    rec.end(inner, result, args)
                     rec.end(outer)
             frame = rec.begin("aten::" + func.__name__, args)
             result = None
@@ -171,7 +189,7 @@ def _profiler_mode_class():
                 result = func(*args, **kwargs)
                 return result
             finally:
-                rec.end(frame, result)
+                rec.end(frame, result, args)
 
     return _ProfilerMode
 

@@ -37,7 +37,8 @@ INTRODUCED = {
     "edutorch.hamming_window": 5,
     "edutorch.profiler": 6, "edutorch.viz": 6, "edutorch.utils.tensorboard": 6,
     "edutorch.autograd.detect_anomaly": 6, "edutorch.autograd.set_detect_anomaly": 6,
-    "edutorch.jit": 7, "edutorch.interpret": 7, "edutorch.privacy": 7,
+    "edutorch.jit": 7, "edutorch.interpret": 7, "edutorch.privacy": 7, "edutorch.amp": 7,
+    "edutorch.autocast": 7,
     "edutorch.nn.parallel": 8, "edutorch.nn.DataParallel": 8, "edutorch.distributed": 8,
     "edutorch.quantization": 8, "edutorch.utils.data.DistributedSampler": 8,
 }

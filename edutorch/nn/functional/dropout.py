@@ -36,6 +36,15 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, spa
                      name: str) -> Tensor:
     """Zero whole channels: the mask has shape (N, C, 1, ...) (or (C, 1, ...) unbatched)."""
     _check_p(p)
+    if input.dim() not in (spatial + 1, spatial + 2) and spatial > 1:
+        # PyTorch still accepts other ranks here (deprecated), warns, and drops elements
+        import warnings
+        warnings.warn(f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated "
+                      f"and will result in an error in a future release. To retain the behavior "
+                      f"and silence this warning, please use dropout instead.", stacklevel=3)
+        if not training or p == 0.0:
+            return input
+        return _apply_mask(input, tuple(input.shape), p, inplace)
     if input.dim() not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but "
                            f"received a {input.dim()}D input of shape {list(input.shape)}")
