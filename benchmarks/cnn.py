@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import ROUNDS, STEPS, child, report, run_children, sgd_step
+from benchmarks._harness import (ROUNDS, STEPS, child, report, report_side_by_side,
+                                 run_children, sgd_step, side_by_side)
 
 BATCH = 64
 LR = 0.01
@@ -60,6 +61,11 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
+    x, y, weights = make_data()
+    report_side_by_side("cnn: LeNet-5, both libraries side by side in one process (the "
+                        "headline figure)", side_by_side(lambda lib: step_factory(lib, x, y,
+                                                                                  weights)),
+                        goal=1.3)
     results = run_children("benchmarks.cnn")
     report(f"cnn: LeNet-5, batch {BATCH} of 1x28x28, one SGD step (float32), median of "
            f"{STEPS} steps, {ROUNDS} rounds", results)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import ROUNDS, STEPS, child, report, run_children, sgd_step
+from benchmarks._harness import (ROUNDS, STEPS, child, report, report_side_by_side,
+                                 run_children, sgd_step, side_by_side)
 
 SEQ, BATCH, INPUT, HIDDEN, CLASSES = 35, 20, 64, 128, 1000
 LR = 0.01
@@ -57,6 +58,11 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
+    x, y, weights = make_data()
+    report_side_by_side("lstm: LSTM language-model head, both libraries side by side in one process (the "
+                        "headline figure)", side_by_side(lambda lib: step_factory(lib, x, y,
+                                                                                  weights)),
+                        goal=1.3)
     results = run_children("benchmarks.lstm")
     report(f"lstm: LSTM({INPUT}, {HIDDEN}), seq {SEQ}, batch {BATCH}, Linear -> {CLASSES} and "
            f"cross-entropy at every step, one SGD step (float32), median of {STEPS} steps, "
