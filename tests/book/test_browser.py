@@ -285,3 +285,42 @@ def test_page_renders_offline(page, server, tab):
         problems.append(f"requests that failed: {failed}")
 
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+# Chapter 6 draws the autograd graph as inline SVG (no Graphviz) and prints the profiler's
+# table: a reader must see both, drawn, after the README's install alone.
+CH06_GRAPH_JS = """
+(() => {
+  const svgs = Array.from(document.querySelectorAll('svg')).filter(
+    s => s.textContent.includes('AccumulateGrad'));
+  return svgs.map(s => {
+    const box = s.getBoundingClientRect();
+    return {width: box.width, height: box.height, boxes: s.querySelectorAll('rect').length,
+            edges: s.querySelectorAll('path.edge').length};
+  });
+})()
+"""
+
+
+def _open(tab, url):
+    tab.events.clear()
+    result = tab.send("Page.navigate", url=url)
+    assert "errorText" not in result, f"{url}: {result['errorText']}"
+    tab.wait_for("Page.loadEventFired")
+
+
+def test_chapter6_shows_the_graph_drawing_and_the_profile_table(server, tab):
+    for page in ("ch06_tools/02_graphs.html", "ch06_tools/01_profiler.html"):
+        assert page in PAGES, f"{page} was not built"
+    _open(tab, server + "ch06_tools/02_graphs.html")
+    graphs = tab.send("Runtime.evaluate", expression=CH06_GRAPH_JS,
+                      returnByValue=True)["result"]["value"]
+    assert len(graphs) >= 2, f"expected the drawn graphs on the page, found {graphs}"
+    for g in graphs:
+        assert g["width"] > 100 and g["height"] > 100 and g["boxes"] >= 3 and g["edges"] >= 2, g
+    _open(tab, server + "ch06_tools/01_profiler.html")
+    text = tab.send("Runtime.evaluate", expression="document.body.innerText",
+                    returnByValue=True)["result"]["value"]
+    for column in ("Self CPU %", "CPU total %", "CPU time avg", "# of Calls",
+                   "Self CPU time total:", "ConvolutionBackward0"):
+        assert column in text, f"01_profiler.html does not show {column!r}"
