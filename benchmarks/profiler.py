@@ -8,8 +8,8 @@ Three ways to run the same step, in one process, interleaved for a few rounds:
 - ``profiler on``: every op and backward node recorded (``record_shapes`` and
   ``profile_memory`` too): goal, at most 2x the plain step.
 
-The three are timed one step at a time, in turn (none, off, on, none, off, on, ...), so that
-the load of a shared machine drifts over all three alike; BLAS runs on one thread (set
+The three are timed one step at a time, in turn and in a rotating order, so that the load of
+a shared machine drifts over all three alike; BLAS runs on one thread (set
 ``OPENBLAS_NUM_THREADS`` to change it), so that idle worker threads do not add noise.
 
     python -m benchmarks.profiler
@@ -55,18 +55,25 @@ def main() -> None:
     for fn in runs.values():  # warm up
         fn()
     times = {k: [] for k in runs}
-    for _ in range(STEPS):
-        for name, fn in runs.items():
+    names = list(runs)
+    for i in range(STEPS):
+        for name in names[i % 3:] + names[:i % 3]:  # rotated: no kind always follows another
             t0 = time.perf_counter()
-            fn()
+            runs[name]()
             times[name].append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(1000):
+        with profile(schedule=schedule(wait=10 ** 9, warmup=0, active=1)):
+            pass
+    empty_us = (time.perf_counter() - t0) * 1e3
     rows = [(k, statistics.median(v)) for k, v in times.items()]
     print_table(f"profiler: LeNet-5 training step, batch 64, median of {STEPS} steps each, "
                 f"interleaved; {n_events} events recorded per step when on", rows,
                 "no profiler")
     base = dict(rows)["no profiler"]
     print(f"\nprofiler off / no profiler: {dict(rows)['profiler off'] / base:.3f}x "
-          f"(goal: not measurable, ~1.00x)")
+          f"(goal: not measurable, ~1.00x); entering and leaving a profile that records "
+          f"nothing costs {empty_us:.1f} us, {100 * empty_us / (base * 1e6):.3f}% of a step")
     print(f"profiler on  / no profiler: {dict(rows)['profiler on'] / base:.3f}x (goal: <= 2x)")
 
 
