@@ -12,8 +12,13 @@ import pytest
 
 import edutorch
 from edutorch.autograd.function import dispatch_state
-from edutorch.profiler import (ProfilerActivity, profile, record_function, schedule,
-                               tensorboard_trace_handler)
+from edutorch.profiler import (
+    ProfilerActivity,
+    profile,
+    record_function,
+    schedule,
+    tensorboard_trace_handler,
+)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.cnn import lenet, make_data  # noqa: E402
@@ -116,7 +121,8 @@ def test_table_has_pytorchs_columns_and_memory_columns():
 
 
 def test_table_columns_equal_pytorchs_on_the_same_step(torch):
-    from torch.profiler import ProfilerActivity as TA, profile as tprofile
+    from torch.profiler import ProfilerActivity as TA
+    from torch.profiler import profile as tprofile
     step = lenet_step(torch)
     with tprofile(activities=[TA.CPU], profile_memory=True) as tprof:
         step()

@@ -12,8 +12,15 @@
 ``events.py`` turns them into self times, tables and traces.
 """
 from .events import EventList, FunctionEvent, FunctionEventAvg
-from .profiler import (ProfilerAction, ProfilerActivity, profile, record_function, schedule,
-                       supported_activities, tensorboard_trace_handler)
+from .profiler import (
+                       ProfilerAction,
+                       ProfilerActivity,
+                       profile,
+                       record_function,
+                       schedule,
+                       supported_activities,
+                       tensorboard_trace_handler,
+)
 
 __all__ = ["profile", "record_function", "schedule", "ProfilerAction", "ProfilerActivity",
            "tensorboard_trace_handler", "supported_activities", "EventList", "FunctionEvent",

@@ -74,6 +74,32 @@ def simple_attrs(fn) -> list[tuple[str, object]]:
     return found
 
 
+def fn_label(fn, show_attrs: bool = False, max_attr_chars: int = 50) -> str:
+    """A node's box: its name, and with ``show_attrs`` its small saved values below a rule."""
+    name = node_name(fn)
+    lines = []
+    for attr, v in (simple_attrs(fn) if show_attrs else []):
+        text = str(v)
+        if len(text) > max_attr_chars:
+            text = text[:max_attr_chars - 3] + "..."
+        lines.append(f"{attr}: {text}")
+    if not lines:
+        return name
+    rule = "-" * max(len(s) for s in lines + [name])
+    return "\n".join([name, rule, *lines])
+
+
+def saved_tensors_to_draw(fn) -> list[tuple[str, Tensor]]:
+    """(label, tensor) for each tensor ``fn`` saved, tuples of tensors unpacked."""
+    found = []
+    for attr, v in saved_values(fn):
+        if isinstance(v, Tensor):
+            found.append((attr, v))
+        elif isinstance(v, tuple):
+            found += [(f"{attr}[{j}]", t) for j, t in enumerate(v) if isinstance(t, Tensor)]
+    return found
+
+
 def make_dot(var, params: Mapping[str, Tensor] | None = None, show_attrs: bool = False,
              show_saved: bool = False, max_attr_chars: int = 50) -> Digraph:
     """The graph that produced ``var`` (a tensor, or a tuple of tensors), as a ``Digraph``.
@@ -103,63 +129,39 @@ def make_dot(var, params: Mapping[str, Tensor] | None = None, show_attrs: bool =
         name = param_map.get(id(t), "") if name is None else name
         return f"{name}\n {size_to_str(t.shape)}"
 
-    def fn_label(fn) -> str:
-        name = node_name(fn)
-        if not show_attrs:
-            return name
-        lines = []
-        for attr, v in simple_attrs(fn):
-            text = str(v)
-            if len(text) > max_attr_chars:
-                text = text[:max_attr_chars - 3] + "..."
-            lines.append(f"{attr}: {text}")
-        if not lines:
-            return name
-        rule = "-" * max(len(s) for s in lines + [name])
-        return "\n".join([name, rule, *lines])
-
     seen: set[str] = set()
     stack = []
 
     def visit(fn) -> str:
+        """The node's name; a node met for the first time goes on the stack to be drawn."""
         name = key(fn)
         if name not in seen:
             seen.add(name)
             stack.append(fn)
         return name
 
-    def add_output(t: Tensor, colour: str = "darkolivegreen1") -> None:
-        name = key(t)
-        if name in seen:
-            return
-        seen.add(name)
-        dot.node(name, tensor_label(t), fillcolor=colour)
+    for t in (var if isinstance(var, (tuple, list)) else (var,)):  # the outputs, green
+        out = key(t)
+        if out in dot.nodes:  # the same tensor passed twice
+            continue
+        dot.node(out, tensor_label(t), fillcolor="darkolivegreen1")
         if t.grad_fn is not None:
-            dot.edge(visit(t.grad_fn), name)
-
-    for t in (var if isinstance(var, (tuple, list)) else (var,)):
-        add_output(t)
+            dot.edge(visit(t.grad_fn), out)
 
     while stack:  # depth-first over grad_fn nodes
         fn = stack.pop()
         name = key(fn)
-        dot.node(name, fn_label(fn))
+        dot.node(name, fn_label(fn, show_attrs, max_attr_chars))
         variable = getattr(fn, "variable", None)
-        if isinstance(variable, Tensor):  # AccumulateGrad: draw the leaf it fills
+        if isinstance(variable, Tensor):  # AccumulateGrad: draw the leaf it fills, blue
             leaf = key(variable)
             dot.node(leaf, tensor_label(variable), fillcolor="lightblue")
             dot.edge(leaf, name)
-        if show_saved:
-            for i, (attr, v) in enumerate(saved_values(fn)):
-                items = [(attr, v)] if isinstance(v, Tensor) else \
-                    [(f"{attr}[{j}]", t) for j, t in enumerate(v)] if isinstance(v, tuple) else []
-                for j, (label, t) in enumerate(items):
-                    if isinstance(t, Tensor):
-                        s = key(fn, "saved", i, j)  # one box per saved slot
-                        dot.node(s, tensor_label(t, label), fillcolor="orange")
-                        dot.edge(s, name, dir="none")
+        for i, (label, t) in enumerate(saved_tensors_to_draw(fn) if show_saved else []):
+            s = key(fn, "saved", i)  # one orange box per saved slot
+            dot.node(s, tensor_label(t, label), fillcolor="orange")
+            dot.edge(s, name, dir="none")
         for child, _ in getattr(fn, "next_functions", ()):
             if child is not None:
                 dot.edge(visit(child), name)
-    # edges were added while walking; Graphviz and our layout ignore their order
     return dot

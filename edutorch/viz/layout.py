@@ -86,18 +86,23 @@ def _order(layers: list[list[str]], up: dict, down: dict, sweeps: int = 8) -> li
         rng = range(1, len(layers)) if going_down else range(len(layers) - 2, -1, -1)
         for i in rng:
             fixed = layers[i - 1] if going_down else layers[i + 1]
-            pos = {n: k for k, n in enumerate(fixed)}
-            nbrs = up if going_down else down
-
-            def centre(item):
-                k, n = item
-                ps = [pos[m] for m in nbrs[n] if m in pos]
-                return (sum(ps) / len(ps) if ps else k, k)
-            layers[i] = [n for _, n in sorted(enumerate(layers[i]), key=centre)]
+            layers[i] = _by_barycentre(layers[i], fixed, up if going_down else down)
         cross = _crossings(layers, down)
         if cross < best_cross:
             best, best_cross = [list(l) for l in layers], cross
     return best
+
+
+def _by_barycentre(row: list[str], fixed: list[str], nbrs: dict) -> list[str]:
+    """``row`` sorted by the mean position of each node's neighbours in the ``fixed`` layer
+    (a node without neighbours there keeps its place)."""
+    pos = {n: k for k, n in enumerate(fixed)}
+
+    def centre(item):
+        k, n = item
+        ps = [pos[m] for m in nbrs[n] if m in pos]
+        return (sum(ps) / len(ps) if ps else k, k)
+    return [n for _, n in sorted(enumerate(row), key=centre)]
 
 
 def _spread(wanted: list[float], widths: list[float]) -> list[float]:
@@ -113,15 +118,9 @@ def _spread(wanted: list[float], widths: list[float]) -> list[float]:
     return [(a + b) / 2 for a, b in zip(left, right)]
 
 
-def layout(graph) -> dict:
-    """Positions for a ``Digraph``: {"nodes": {name: (cx, cy, w, h)}, "edges": [points...],
-    "size": (width, height)}."""
-    names = list(graph.nodes)
-    edges = [(t, h) for t, h, _ in graph.edges if t != h]
-    layer = assign_layers(names, edges)
-    size = {n: box_size(graph.nodes[n][0]) for n in names}
-
-    # dummy points on long edges; each edge becomes a chain of one-layer steps
+def _chains(names, edges, layer: dict, size: dict):
+    """Dummy points on long edges: each edge becomes a chain of one-layer steps. Adds the
+    dummies to ``layer`` and ``size``; returns (up, down) neighbour lists and the chains."""
     up = {n: [] for n in names}
     down = {n: [] for n in names}
     chains = []
@@ -137,6 +136,18 @@ def layout(graph) -> dict:
             down[a].append(b)
             up[b].append(a)
         chains.append(chain)
+    return up, down, chains
+
+
+def layout(graph) -> dict:
+    """Positions for a ``Digraph``: {"nodes": {name: (cx, cy, w, h)}, "edges": [points...],
+    "size": (width, height)}."""
+    names = list(graph.nodes)
+    edges = [(t, h) for t, h, _ in graph.edges if t != h]
+    layer = assign_layers(names, edges)
+    size = {n: box_size(graph.nodes[n][0]) for n in names}
+
+    up, down, chains = _chains(names, edges, layer, size)
 
     top = min(layer.values(), default=0)
     layers: list[list[str]] = [[] for _ in range(max(layer.values(), default=0) - top + 1)]

@@ -34,11 +34,13 @@ def test_global_and_local_hooks_run_in_pytorchs_order(torch):
         net = _net(lib)
         handles = [
             mod.register_module_forward_pre_hook(
-                lambda m, a: log.append(("global pre", type(m).__name__))),
+                lambda m, a, log=log: log.append(("global pre", type(m).__name__))),
             mod.register_module_forward_hook(
-                lambda m, a, o: log.append(("global post", type(m).__name__))),
-            net[1].register_forward_pre_hook(lambda m, a: log.append(("local pre", "ReLU"))),
-            net[1].register_forward_hook(lambda m, a, o: log.append(("local post", "ReLU"))),
+                lambda m, a, o, log=log: log.append(("global post", type(m).__name__))),
+            net[1].register_forward_pre_hook(
+                lambda m, a, log=log: log.append(("local pre", "ReLU"))),
+            net[1].register_forward_hook(
+                lambda m, a, o, log=log: log.append(("local post", "ReLU"))),
         ]
         try:
             net(lib.ones(2, 3))
@@ -113,7 +115,7 @@ def test_global_and_local_backward_hooks_see_pytorchs_gradients(torch):
 
 def test_backward_hook_may_replace_grad_input(torch):
     grads = {}
-    for name, lib, mod in both(torch):
+    for name, lib, _ in both(torch):
         lin = _net(lib)[2]
         lin.register_full_backward_hook(lambda m, gin, gout: (gin[0] * 10,))
         x = lib.ones(1, 4, requires_grad=True)
@@ -126,7 +128,7 @@ def test_backward_hook_may_replace_grad_input(torch):
 
 def test_backward_hook_node_is_named_as_in_pytorch(torch):
     names = {}
-    for name, lib, mod in both(torch):
+    for name, lib, _ in both(torch):
         lin = lib.nn.Linear(2, 1)
         lin.register_full_backward_hook(lambda m, gin, gout: None)
         names[name] = type(lin(lib.ones(1, 2, requires_grad=True)).grad_fn).__name__ \

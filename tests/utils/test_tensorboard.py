@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("tensorboard")
-from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402
-    EventAccumulator)
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
 import edutorch  # noqa: E402
 from edutorch import nn  # noqa: E402

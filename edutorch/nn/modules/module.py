@@ -554,6 +554,36 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
+        args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+        backward_hooks = bool(self._backward_hooks or self._backward_pre_hooks
+                              or _global_backward_hooks or _global_backward_pre_hooks)
+        state = None
+        try:
+            if backward_hooks and grad_mode.state.enabled:
+                state = _BackwardHookState(self)
+                args = state.wrap_inputs(args)
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            # hooks registered with always_call=True see the failure (output None)
+            for hooks, with_kwargs, always in (
+                    (_global_forward_hooks, _global_forward_hooks_with_kwargs,
+                     _global_forward_hooks_always_called),
+                    (self._forward_hooks, self._forward_hooks_with_kwargs,
+                     self._forward_hooks_always_called)):
+                _run_forward_hooks(self, {h: hooks[h] for h in always if h in hooks},
+                                   with_kwargs, args, kwargs, None)
+            raise
+        # global hooks first, then the module's own; each may replace the output
+        output = _run_forward_hooks(self, _global_forward_hooks,
+                                    _global_forward_hooks_with_kwargs, args, kwargs, output)
+        output = _run_forward_hooks(self, self._forward_hooks, self._forward_hooks_with_kwargs,
+                                    args, kwargs, output)
+        if state is not None:
+            output = state.wrap_outputs(output)
+        return output
+
+    def _run_forward_pre_hooks(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """The global pre-hooks, then the module's own; each may replace the arguments."""
         for hook in list(_global_forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -570,50 +600,7 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
-
-        backward_hooks = bool(self._backward_hooks or self._backward_pre_hooks
-                              or _global_backward_hooks or _global_backward_pre_hooks)
-        state = None
-        try:
-            if backward_hooks and grad_mode.state.enabled:
-                state = _BackwardHookState(self)
-                args = state.wrap_inputs(args)
-            output = self.forward(*args, **kwargs)
-        except Exception:
-            for hid in _global_forward_hooks_always_called:
-                hook = _global_forward_hooks.get(hid)
-                if hook is not None:
-                    if hid in _global_forward_hooks_with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
-            for hid in self._forward_hooks_always_called:
-                hook = self._forward_hooks.get(hid)
-                if hook is not None:
-                    if hid in self._forward_hooks_with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
-            raise
-
-        for hid, hook in list(_global_forward_hooks.items()):
-            if hid in _global_forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                result = hook(self, args, kwargs, output)
-            else:
-                result = hook(self, args, output)
-            if result is not None:
-                output = result
-
-        if state is not None:
-            output = state.wrap_outputs(output)
-        return output
+        return args, kwargs
 
     __call__ = _call_impl
 
@@ -774,6 +761,17 @@ class Module:
         else:
             body = "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
+
+
+def _run_forward_hooks(module, hooks: Mapping, with_kwargs: set, args, kwargs, output):
+    """Call ``hook(module, args[, kwargs], output)`` for each hook; a non-None result
+    replaces the output."""
+    for hid, hook in list(hooks.items()):
+        result = hook(module, args, kwargs, output) if hid in with_kwargs else \
+            hook(module, args, output)
+        if result is not None:
+            output = result
+    return output
 
 
 # -- full backward hooks ---------------------------------------------------------------------------

@@ -284,9 +284,10 @@ def image_proto(array, dataformats: str = "CHW") -> summary_pb2.Summary.Image:
                                      encoded_image_string=_png(hwc))
 
 
-def graph_from_module(model, inputs) -> GraphDef:
-    """A ``GraphDef`` of one forward pass: inputs, parameters, and every recorded op, scoped by
-    the innermost module whose forward created it."""
+def _run_scoped(model, inputs):
+    """Run ``model`` once on fresh leaves made from ``inputs``; return (output, leaves,
+    scope_of_module, {id(node): scope}), each node scoped by the innermost module whose
+    forward created it."""
     from ...autograd import grad_mode
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     scope_of_module = {m: name for name, m in _scoped_modules(model)}
@@ -295,8 +296,8 @@ def graph_from_module(model, inputs) -> GraphDef:
     def hook(module, args, output):
         outs = output if isinstance(output, (tuple, list)) else (output,)
         ins = {id(a.grad_fn) for a in args if isinstance(a, Tensor) and a.grad_fn is not None}
-        finished.append((scope_of_module[module], ins, [o for o in outs
-                                                        if isinstance(o, Tensor)]))
+        finished.append((scope_of_module[module], ins,
+                         [o for o in outs if isinstance(o, Tensor)]))
     handles = [m.register_forward_hook(hook) for m in scope_of_module]
     try:
         with grad_mode.enable_grad():
@@ -316,7 +317,13 @@ def graph_from_module(model, inputs) -> GraphDef:
                 continue
             scope[id(fn)] = name
             stack.extend(c for c, _ in fn.next_functions if c is not None)
+    return output, leaves, scope_of_module, scope
 
+
+def graph_from_module(model, inputs) -> GraphDef:
+    """A ``GraphDef`` of one forward pass: inputs, parameters, and every recorded op, scoped by
+    the innermost module whose forward created it."""
+    output, leaves, scope_of_module, scope = _run_scoped(model, inputs)
     params = {id(p): name for name, p in model.named_parameters()}
     leaf_ids = {id(t): f"input/input.{i}" for i, t in enumerate(leaves)}
     nodes, names, keep = [], {}, []  # NodeDefs; id(fn) -> node name; fns kept alive

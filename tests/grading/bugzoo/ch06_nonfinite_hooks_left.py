@@ -1,7 +1,6 @@
 """first_nonfinite_module leaves its hooks on the model."""
-from solutions.ch06_tools import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch06_tools import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch06_tools", "first_nonfinite_module"
 BUG = "the forward hooks are never removed"

@@ -1,7 +1,6 @@
 """first_nonfinite_module reports the last module with a non-finite output."""
-from solutions.ch06_tools import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch06_tools import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch06_tools", "first_nonfinite_module"
 BUG = "reports the last non-finite module (where the NaN ends up), not the first"
