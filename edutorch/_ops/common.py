@@ -195,8 +195,11 @@ def promote(A, B, op: str):
         if A.shape != B.shape:
             check_broadcastable(A.shape, B.shape, op)
         return A, B
-    B = _as_number(B, op)
-    kind = "f" if backend.is_floating(A.dtype) else A.dtype.kind
+    if type(B) is not float and type(B) is not int:
+        B = _as_number(B, op)
+    kind = A.dtype.kind
+    if kind != "f" and backend.is_floating(A.dtype):
+        kind = "f"
     if kind == "f":
         if type(B) is not bool:
             B = A.dtype.type(B)  # a scalar of A's own dtype: same result, cheaper per call

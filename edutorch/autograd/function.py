@@ -39,21 +39,18 @@ itself under ``create_graph``), so it serves both.
 """
 from __future__ import annotations
 
-import threading
-
 from .. import backend
 from . import grad_mode
-from .graph import FREED, FREED_MESSAGE, Node, edge_of, raise_modified
+from .graph import FREED, FREED_MESSAGE, Node, _sequence, edge_of, raise_modified
 
 _ndarray = backend.ndarray
+_xp_of = backend.xp_of
+_is_floating = backend.is_floating
 _state = grad_mode.state
 
 
-class _Dispatch(threading.local):
-    modes: tuple = ()  # active TorchFunctionModes, innermost last (see edutorch/overrides.py)
-
-
-dispatch_state = _Dispatch()
+dispatch_state = grad_mode.dispatch_state
+_anomaly = grad_mode.anomaly_state
 
 
 class BackwardFunction(Node):
@@ -65,15 +62,14 @@ class BackwardFunction(Node):
     _materialize = True
 
     def __init__(self, cls, inputs):
-        Node.__init__(self, inputs)
+        edges = self.next_functions = tuple(map(edge_of, inputs))
+        self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
         self._cls = cls
+        # which positional inputs want a gradient (PyTorch's ctx.needs_input_grad)
+        self.needs_input_grad = tuple([fn is not None for fn, _ in edges])
 
     def name(self) -> str:
         return self._cls._backward_name
-
-    @property
-    def needs_input_grad(self) -> tuple:
-        return tuple(fn is not None for fn, _ in self.next_functions)
 
     @property
     def xp(self):
@@ -106,24 +102,31 @@ class BackwardFunction(Node):
             raise RuntimeError(FREED_MESSAGE)
         if saved is None:
             return ()
-        as_tensors = _state.enabled or not self._cls._on_arrays
-        return tuple(_unpack(self, i, item, as_tensors) for i, item in enumerate(saved))
+        if _state.enabled or not self._cls._on_arrays:
+            return tuple(_unpack(self, i, item, True) for i, item in enumerate(saved))
+        arrays = []
+        for i, item in enumerate(saved):  # a plain backward of a built-in op: just the arrays
+            vc = item[2]
+            if vc is not None and vc[0] != item[3]:
+                _unpack(self, i, item, False)  # raises, naming what was modified
+            arrays.append(item[4])
+        return arrays
 
     def _pack_saved(self, inputs, raw, outputs) -> None:
-        """Turn what forward saved into ``(kind, value, version counter, version)`` entries, so
-        backward can tell if an in-place op changed it since."""
+        """Turn what forward saved into ``(kind, value, version counter, version, array)``
+        entries, so backward can tell if an in-place op changed it since."""
         packed = []
         for value in self._to_save:
-            entry = ("const", value, None, None)
+            entry = ("const", value, None, None, value)
             if value is not None:
                 for t in inputs:
-                    if hasattr(t, "_data") and (value is t._data or value is t):
-                        entry = ("input", t, t._vc, t._vc[0])
+                    if isinstance(t, _Tensor) and (value is t._data or value is t):
+                        entry = ("input", t, t._vc, t._vc[0], t._data)
                         break
                 else:
                     for nr, (r, o) in enumerate(zip(raw, outputs)):
                         if value is r or value is o:
-                            entry = ("output", (o._data, nr), o._vc, o._vc[0])
+                            entry = ("output", (o._data, nr), o._vc, o._vc[0], o._data)
                             break
             packed.append(entry)
         self._to_save = None
@@ -161,6 +164,9 @@ class BackwardFunction(Node):
                 fitted.append(None)
                 continue
             shape, dtype = meta
+            if type(g) is _ndarray and g.shape == shape and g.dtype == dtype:
+                fitted.append(g)  # the common case: nothing to fit
+                continue
             if hasattr(g, "_data"):
                 if not _state.enabled:
                     g = g._data  # a reader's Function answered with a Tensor
@@ -196,7 +202,7 @@ def _sum_to(g, shape, name, i):
 
 
 def _unpack(node, i, item, as_tensors):
-    kind, value, vc, version = item
+    kind, value, vc, version, _ = item
     if kind == "const":
         if as_tensors and (isinstance(value, _ndarray) or backend.is_gpu_array(value)):
             return _wrap(value)
@@ -301,7 +307,7 @@ class Function:
         single = type(raw) is not tuple
         if single:
             raw = (raw,)
-        outputs = tuple(map(_wrap, raw))
+        outputs = tuple(map(_Tensor._wrap, raw))
         if cls.is_view:
             _share_memory(outputs, args[0], cls, kwargs)
         if record:
@@ -372,16 +378,9 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
 def _record(ctx, args, raw, outputs) -> None:
     """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs: each
     input's shape and dtype (to fit its gradient), the saved values, and the output count."""
-    metas = []
-    for a in args:
-        if isinstance(a, _Tensor):
-            data = a._data
-            metas.append((data.shape, data.dtype))
-            if ctx._array_module is None:
-                ctx._array_module = backend.xp_of(data)
-        else:
-            metas.append(None)
-    ctx._input_metas = metas
+    ctx._input_metas = [(a._data.shape, a._data.dtype) if isinstance(a, _Tensor) else None
+                        for a in args]
+    ctx._array_module = _xp_of(next(a._data for a in args if isinstance(a, _Tensor)))
     if len(outputs) > 1:
         ctx.n_outputs = len(outputs)
         ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
@@ -390,8 +389,8 @@ def _record(ctx, args, raw, outputs) -> None:
         _check_dirty_leaf(ctx, d)
     non_diff = ctx._non_diff
     for nr, o in enumerate(outputs):
-        if isinstance(o, _Tensor) and backend.is_floating(o._data.dtype) and \
-                (not non_diff or id(o) not in non_diff):
+        if isinstance(o, _Tensor) and (o._data.dtype.kind == "f" or _is_floating(o._data.dtype)) \
+                and (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
     for d in ctx._dirty:
         d._vc[0] += 1
@@ -406,14 +405,6 @@ def _check_dirty_leaf(ctx, t) -> None:
     if t._rg and t.grad_fn is None:
         raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
                            f"operation (marked dirty by {ctx._cls.__name__}.forward).")
-
-
-class _Anomaly(threading.local):
-    enabled = False
-    check_nan = True
-
-
-_anomaly = _Anomaly()
 
 
 _Tensor = None  # edutorch.Tensor, set by tensor.py (which imports this module)

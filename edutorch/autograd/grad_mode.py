@@ -1,4 +1,5 @@
-"""Grad mode: whether ops record the graph.
+"""Grad mode: whether ops record the graph. (Also the two other per-thread switches every op and
+the engine read: the active dispatch modes, and anomaly mode.)
 
 ``no_grad`` turns recording off (evaluation, optimizer updates), ``enable_grad`` turns it back on
 inside a ``no_grad`` block. Each is a context manager and a decorator. The flag is per thread,
@@ -15,6 +16,21 @@ class _State(threading.local):
 
 
 state = _State()
+
+
+class _Dispatch(threading.local):
+    modes: tuple = ()  # active TorchFunctionModes, innermost last (see edutorch/overrides.py)
+
+
+dispatch_state = _Dispatch()
+
+
+class _Anomaly(threading.local):
+    enabled = False  # see anomaly_mode.py
+    check_nan = True
+
+
+anomaly_state = _Anomaly()
 
 
 def is_grad_enabled() -> bool:

@@ -35,12 +35,12 @@ FREED_MESSAGE = (
 class Node:
     """One recorded operation: its edges to the inputs' nodes, and its hooks."""
     n_outputs = 1
+    _saved = None
+    _extras = None  # hooks, retained grads, metadata: created on first use
 
     def __init__(self, inputs=()):
         self.next_functions = tuple(map(edge_of, inputs))
         self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
-        self._saved = None
-        self._extras = None  # hooks, retained grads, metadata: created on first use
 
     def apply(self, grads: list) -> tuple:
         """Gradients w.r.t. the inputs, given the gradients w.r.t. each output."""
@@ -216,13 +216,12 @@ def add_grad(pending: dict, node, nr: int, g) -> None:
 
 def call_node(node, grads: list) -> tuple:
     """One step of the chain rule, seen by the dispatch modes and anomaly mode when active."""
-    from .function import _anomaly, dispatch_state
-    if dispatch_state.modes:
+    if grad_mode.dispatch_state.modes:
         from ..overrides import dispatch_backward
         grad_inputs = dispatch_backward(node, grads)
     else:
         grad_inputs = node.apply(grads)
-    if _anomaly.enabled:
+    if grad_mode.anomaly_state.enabled:
         from .anomaly_mode import check_grads
         check_grads(node, grad_inputs)
     extras = node._extras
