@@ -26,8 +26,6 @@ from ._ops.indexing import (gather, scatter, scatter_add, index_select, index_ad
 from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.activation import softmax, log_softmax
 from ._ops.registry import FUNCTIONS as _FUNCTIONS
-from ._ops.sorting import *  # noqa: F401,F403
-from ._ops.sampling import multinomial  # noqa: F811 - replaces creation's row-by-row version
 from . import cuda
 
 globals().update(_FUNCTIONS)  # every registered op: edutorch.exp, edutorch.add, ...
@@ -86,10 +84,10 @@ def _guard_functions() -> None:
     from ._ops import activation, linalg, pointwise, reduction, shape
     takes_other_first = {"cat", "concat", "concatenate", "stack", "hstack", "vstack", "einsum",
                          "meshgrid", "broadcast_shapes", "where", "view_result"}
-    names = set(_FUNCTIONS)
+    names = set()
     for module in (pointwise, reduction, shape, linalg, activation):
         names.update(module.__all__)
-    for name in names:
+    for name in names - set(_FUNCTIONS):  # registered ops have the guard already (registry)
         obj = globals().get(name)
         if callable(obj) and not isinstance(obj, type) and name not in takes_other_first:
             globals()[name] = _tensor_first(obj)

@@ -2,6 +2,8 @@
 ``x[range(n), y]`` indexing; contiguous pooled outputs. Against PyTorch where it is installed."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -116,12 +118,32 @@ def test_unique_consecutive_matches_pytorch(torch, dim):
         np.testing.assert_array_equal(to_numpy(o), to_numpy(r))
 
 
-def test_unique_of_a_tensor_needing_grad_refuses_backward():
-    x = edutorch.tensor([3.0, 1.0, 3.0], requires_grad=True)
-    u = edutorch.unique(x)
-    assert u.requires_grad and u.tolist() == [1.0, 3.0]
-    with pytest.raises(NotImplementedError, match="derivative for 'unique' is not implemented"):
+@pytest.mark.parametrize("call", [lambda lib, x: lib.unique(x),
+                                  lambda lib, x: lib.unique(x, dim=0),
+                                  lambda lib, x: lib.unique_consecutive(x)],
+                         ids=["unique", "unique_dim", "unique_consecutive"])
+def test_unique_of_a_tensor_needing_grad_refuses_backward(torch, call):
+    data = [3.0, 1.0, 3.0]
+    u = call(edutorch, edutorch.tensor(data, requires_grad=True))
+    ref = call(torch, torch.tensor(data, requires_grad=True))
+    assert u.requires_grad and u.tolist() == ref.tolist()
+    assert u.grad_fn.name() == ref.grad_fn.name()
+    with pytest.raises(NotImplementedError) as theirs:
+        ref.sum().backward()
+    with pytest.raises(NotImplementedError, match=re.escape(str(theirs.value))):
         u.sum().backward()
+
+
+@pytest.mark.parametrize("dim", [None, 0])  # (where NaN-holding slices sort among themselves
+def test_unique_keeps_nans_apart_like_pytorch(torch, dim):  # is left to each library's sort)
+    nan = float("nan")
+    data = np.array([[1.0, nan, 2.0], [1.0, nan, 2.0], [nan, 1.0, nan]])
+    ours = edutorch.unique(edutorch.tensor(data), return_inverse=True, return_counts=True,
+                           dim=dim)
+    ref = torch.unique(torch.tensor(data), return_inverse=True, return_counts=True, dim=dim)
+    for o, r in zip(ours, ref):
+        assert o.dtype.name == str(r.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(to_numpy(o), to_numpy(r))  # NaN equals NaN here
 
 
 # ---------------------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class Dot(Matmul):
 _BY_NDIMS = {(2, 2): Mm, (1, 1): Dot}
 
 
-@op("matmul")
+@op("matmul", out="exact")
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch rules: 1-D is a vector, leading dims are batch dims
     and broadcast. Shapes (..., n, k) @ (..., k, m) -> (..., n, m)."""
@@ -107,7 +107,7 @@ def rmatmul(a, b):
     return matmul(b, a)
 
 
-@op("mm")
+@op("mm", out="exact")
 def mm(input, mat2):
     """Product of two matrices: (n, k) @ (k, m) -> (n, m)."""
     a, b = input, mat2
@@ -119,7 +119,7 @@ def mm(input, mat2):
     return matmul(a, b)
 
 
-@op("bmm")
+@op("bmm", out="exact")
 def bmm(input, mat2):
     """Batched product: (B, n, k) @ (B, k, m) -> (B, n, m); no broadcasting."""
     a, b = input, mat2
@@ -142,7 +142,7 @@ def mv(input, vec):
     return matmul(a, v)
 
 
-@op("dot", aliases=("inner",))
+@op("dot", aliases=("inner",), out="exact")
 def dot(input, other):
     """Inner product of two 1-D tensors of equal length."""
     a, b = input, other

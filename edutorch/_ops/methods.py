@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import activation, creation, indexing, inplace, linalg, reduction, registry, shape
 from . import pointwise as pw
-from . import sampling, sorting
+from . import sampling, sorting  # noqa: F401 (imported to register their ops)
 
 
 def attach(T) -> None:
@@ -14,10 +14,7 @@ def attach(T) -> None:
     methods.update({
         "where": lambda self, condition, other: pw.where(condition, self, other),
         "copy_": inplace.copy_, "fill_": inplace.fill_, "zero_": inplace.zero_,
-        # sorting and sampling; pinned memory means nothing for NumPy, so pinning is a no-op
-        "sort": sorting.sort, "argsort": sorting.argsort, "msort": sorting.msort,
-        "topk": sorting.topk, "kthvalue": sorting.kthvalue, "unique": sorting.unique,
-        "unique_consecutive": sorting.unique_consecutive, "multinomial": sampling.multinomial,
+        # pinned memory means nothing for NumPy, so pinning is a no-op
         "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
         "__getitem__": ix.getitem, "__setitem__": ix.setitem,
     })

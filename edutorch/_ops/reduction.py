@@ -90,7 +90,7 @@ class SumDim(Sum):
 builtin("sum", backward_name="SumBackward1")(SumDim)
 
 
-@op("sum")
+@op("sum", out="dtype")
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over ``dim`` (an int, a tuple, or None for all). Integers and bools sum to int64.
     (``axis``/``keepdims`` are NumPy's spellings, accepted as PyTorch does.)"""
@@ -224,7 +224,7 @@ def _prod_of_others(x, axes):
     return others.permute(inverse)
 
 
-@op("prod")
+@op("prod", out="dtype")
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over ``dim`` (one int, or None for all)."""
     if isinstance(dim, (tuple, list)):
@@ -598,7 +598,7 @@ class Cumsum(Function):
         return ctx.xp.flip(ctx.xp.cumsum(flipped, d), d)
 
 
-@op("cumsum")
+@op("cumsum", out="dtype")
 def cumsum(input, dim, *, dtype=None):
     return Cumsum.apply(input, dim=dim, dtype=None if dtype is None else dt.to_dtype(dtype).np)
 

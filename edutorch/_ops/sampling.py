@@ -11,8 +11,11 @@ does not.
 """
 from __future__ import annotations
 
+from .. import backend
+from ..autograd.function import Function
 from ..backend import random as rnd
-from .common import Tensor, wrap, xp_of
+from .common import Tensor, xp_of
+from .registry import builtin, op
 
 
 def _check(probs, num_samples, replacement) -> None:
@@ -38,17 +41,37 @@ def _check(probs, num_samples, replacement) -> None:
         raise RuntimeError("multinomial: the distribution has no categories (size(-1) == 0)")
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
-                generator=None, out=None) -> Tensor:
-    """``num_samples`` category indices per row of ``input`` (weights ``(n,)`` or ``(rows, n)``).
+@builtin("multinomial")
+class Multinomial(Function):
+    """Draws are integers and have no gradient: nothing is recorded."""
+    differentiable = False
 
-    Weights must be finite and non-negative with a positive sum per row; they need not sum to
-    1. Returns int64 of shape ``(num_samples,)`` or ``(rows, num_samples)``.
-    """
-    _check(input, num_samples, replacement)
-    W = input._data.astype("float64")
-    rows = W.reshape(-1, W.shape[-1])
-    xp = xp_of(W)
+    @staticmethod
+    def forward(ctx, weights, num_samples=1, replacement=False, generator=None):
+        W = weights.astype("float64")
+        rows = W.reshape(-1, W.shape[-1])
+        xp = xp_of(W)
+        _check_weights(rows, xp)
+        device = "cpu" if backend.is_numpy(W) else "cuda"
+        shape = (rows.shape[0], num_samples)
+        if replacement:
+            cdf = xp.cumsum(rows, axis=1)
+            cdf = cdf / cdf[:, -1:]  # the last edge is exactly 1, so every u < 1 lands inside
+            u = rnd.uniform(shape, "float64", device, generator)
+            picks = xp.stack([xp.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]) \
+                if rows.shape[0] else xp.zeros(shape, "int64")
+            picks = xp.minimum(picks, rows.shape[1] - 1)
+        else:
+            u = rnd.uniform(rows.shape, "float64", device, generator)
+            with_weight = rows > 0
+            # arrival time E / w, E = -log(1 - u) ~ Exp(1); weight 0 arrives never (inf): last
+            arrival = xp.where(with_weight, -xp.log1p(-u) / xp.where(with_weight, rows, 1.0),
+                               xp.inf)
+            picks = xp.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
+        return picks.astype("int64").reshape(W.shape[:-1] + (num_samples,))
+
+
+def _check_weights(rows, xp) -> None:
     if rows.shape[0]:
         if not bool(xp.isfinite(rows).all()) or bool((rows < 0).any()):
             raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` "
@@ -56,24 +79,19 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         if bool((rows.sum(axis=1) <= 0).any()):
             raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
                                "probabilities <= 0)")
-    device = input.device.type
-    shape = (rows.shape[0], num_samples)
-    if replacement:
-        cdf = xp.cumsum(rows, axis=1)
-        cdf = cdf / cdf[:, -1:]  # the last edge is exactly 1, so every u < 1 lands inside
-        u = rnd.uniform(shape, "float64", device, generator)
-        picks = xp.stack([xp.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]) \
-            if rows.shape[0] else xp.zeros(shape, "int64")
-        picks = xp.minimum(picks, rows.shape[1] - 1)
-    else:
-        u = rnd.uniform(rows.shape, "float64", device, generator)
-        with_weight = rows > 0
-        # arrival time E / w, E = -log(1 - u) ~ Exp(1); weight 0 arrives never (inf): last
-        arrival = xp.where(with_weight, -xp.log1p(-u) / xp.where(with_weight, rows, 1.0),
-                           xp.inf)
-        picks = xp.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
-    picks = picks.astype("int64").reshape(W.shape[:-1] + (num_samples,))
-    return wrap(picks)
+
+
+@op("multinomial")
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """``num_samples`` category indices per row of ``input`` (weights ``(n,)`` or ``(rows, n)``).
+
+    Weights must be finite and non-negative with a positive sum per row; they need not sum to
+    1. Returns int64 of shape ``(num_samples,)`` or ``(rows, num_samples)``.
+    """
+    _check(input, num_samples, replacement)
+    return Multinomial.apply(input, num_samples=num_samples, replacement=bool(replacement),
+                             generator=generator)
 
 
 __all__ = ["multinomial"]

@@ -362,7 +362,7 @@ class Cat(Function):
         return tuple(grads)
 
 
-@op("cat", method=False, aliases=("concat", "concatenate"))
+@op("cat", method=False, aliases=("concat", "concatenate"), out="cat")
 def cat(tensors, dim=0):
     """Join tensors along an existing dim; all other dims must match."""
     tensors = list(tensors)
@@ -399,7 +399,7 @@ def cat(tensors, dim=0):
     return Cat.apply(*parts, dim=d)
 
 
-@op("stack", method=False)
+@op("stack", method=False, out="cat")
 def stack(tensors, dim=0):
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = list(tensors)
@@ -414,13 +414,13 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
-@op("hstack", method=False)
+@op("hstack", method=False, out="cat")
 def hstack(tensors):
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
-@op("vstack", method=False)
+@op("vstack", method=False, out="cat")
 def vstack(tensors):
     return cat([t if t.dim() > 1 else t.reshape(1, -1) for t in tensors], 0)
 

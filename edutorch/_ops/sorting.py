@@ -13,7 +13,9 @@ import math
 from collections import namedtuple
 
 from ..autograd.function import Function
-from .common import Tensor, wrap, wrap_dim, xp_of
+from .common import Tensor, wrap_dim, xp_of
+from .indexing import IndexGrad, _along_key
+from .registry import builtin, op
 
 # PyTorch's ``torch.return_types.sort`` etc.: named tuples of (values, indices)
 sort_result = namedtuple("sort", ["values", "indices"])
@@ -44,64 +46,85 @@ def _argsort(A, axis: int, descending: bool):
     return (n - 1) - order
 
 
+def _pick(ctx, x, order, dim: int):
+    """``(x.take_along_axis(order), order)``, remembering where the values came from."""
+    xp = xp_of(x)
+    ctx.shape, ctx.key = x.shape, _along_key(order, dim, xp)
+    return xp.take_along_axis(x, order, axis=dim), order.astype("int64", copy=False)
+
+
 class _Pick(Function):
-    """values = x.gather(dim, indices), with its gradient sent back by one scatter.
-
-    ``forward`` gets the indices already chosen (by sort, topk, kthvalue, ...); the ops below
-    differ only in how they choose them.
-    """
-
-    @staticmethod
-    def forward(ctx, x, indices, dim):
-        ctx.dim = dim
-        ctx.shape = x.shape
-        ctx.save_for_backward(indices)
-        xp = xp_of(x._data)
-        return wrap(xp.take_along_axis(x._data, indices._data, axis=dim))
+    """The ops here return ``values = x.take_along_axis(indices)``: the gradient of each value
+    goes back to where it was picked from (one scatter into zeros), every other position gets
+    zero. ``IndexGrad`` does that scatter and knows its own derivative (a gather), so this
+    also serves ``create_graph=True``."""
 
     @staticmethod
-    def backward(ctx, grad):
-        (indices,) = ctx.saved_tensors
-        from .creation import zeros
-        z = zeros(ctx.shape, dtype=grad.dtype, device=grad.device)
-        return z.scatter(ctx.dim, indices, grad), None, None
+    def backward(ctx, grad, _grad_indices=None):
+        if ctx.kept_shape is not None:  # the picked dim was squeezed out: put it back
+            grad = grad.reshape(ctx.kept_shape)
+        return IndexGrad.apply(grad, shape=ctx.shape, key=ctx.key, advanced=True)
 
 
+@builtin("sort", backward_name="SortBackward0")
 class Sort(_Pick):
-    """``sort``'s pick (its node prints as SortBackward)."""
+    """``(values, indices)`` of ``x`` sorted along ``dim`` (``x`` has at least one dim)."""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1, descending=False):
+        ctx.kept_shape = None
+        return _pick(ctx, x, _argsort(x, dim, descending), dim)
 
 
+@builtin("topk", backward_name="TopkBackward0")
 class Topk(_Pick):
-    pass
+    """The ``k`` largest (or smallest) along ``dim``, in order."""
+
+    @staticmethod
+    def forward(ctx, x, k=1, dim=-1, largest=True):
+        ctx.kept_shape = None
+        xp = xp_of(x)
+        order = xp.take(_argsort(x, dim, descending=largest), xp.arange(k), axis=dim)
+        return _pick(ctx, x, order, dim)
 
 
+@builtin("kthvalue", backward_name="KthvalueBackward0")
 class Kthvalue(_Pick):
-    pass
+    """The ``k``-th smallest along ``dim`` (``keepdim=False`` squeezes ``dim`` out)."""
+
+    @staticmethod
+    def forward(ctx, x, k=1, dim=-1, keepdim=False):
+        xp = xp_of(x)
+        order = xp.take(_argsort(x, dim, descending=False), xp.arange(k - 1, k), axis=dim)
+        values, indices = _pick(ctx, x, order, dim)
+        ctx.kept_shape = None if keepdim else values.shape
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return values, indices
 
 
-def _pick(node_cls, x: Tensor, index_array, dim: int) -> tuple[Tensor, Tensor]:
-    indices = wrap(index_array)
-    if x.dim() == 0:  # a scalar: everything above worked on a 1-element view of it
-        return node_cls.apply(x.reshape(1), indices, 0).reshape(()), indices.reshape(())
-    return node_cls.apply(x, indices, dim), indices
+def _on_scalar(cls, input: Tensor, **kwargs):
+    """A 0-d input works as a 1-element vector (dim 0 or -1), then gets its shape back."""
+    if input.dim() > 0:
+        return cls.apply(input, **kwargs)
+    values, indices = cls.apply(input.reshape(1), **{**kwargs, "dim": 0})
+    return values.reshape(()), indices.reshape(())
 
 
-def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, *,
-         out=None) -> sort_result:
+@op("sort", out="exact")
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
+         ) -> sort_result:
     """Sort along ``dim``: ``(values, indices)`` with ``values == input.gather(dim, indices)``.
 
     Always stable (equal elements keep their order), which PyTorch allows for ``stable=False``;
     NaN sorts as the largest value.
     """
     _check_tensor("sort", input)
-    if out is not None:
-        raise TypeError("sort(): out= is not supported by edutorch")
     d = wrap_dim(dim, input.dim(), "sort")
-    A = input._data.reshape(1) if input.dim() == 0 else input._data
-    order = _argsort(A, d, descending)
-    return sort_result(*_pick(Sort, input, order.astype("int64"), d))
+    return sort_result(*_on_scalar(Sort, input, dim=d, descending=bool(descending)))
 
 
+@op("argsort")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False
             ) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (``sort(...).indices``)."""
@@ -109,14 +132,16 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
     return sort(input, dim, descending, stable).indices
 
 
+@op("msort")
 def msort(input: Tensor) -> Tensor:
     """``sort(input, dim=0).values``."""
     _check_tensor("msort", input)
     return sort(input, 0).values
 
 
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
-         out=None) -> topk_result:
+@op("topk", out="exact")
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+         ) -> topk_result:
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices.
 
     With ``sorted=True`` they come in order, largest first (smallest first for
@@ -130,15 +155,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError(f"topk(): selected index k out of range (k={k}, dimension {d} has "
                            f"size {size})")
-    A = input._data.reshape(1) if input.dim() == 0 else input._data
-    xp = xp_of(A)
-    order = _argsort(A, d, descending=largest)
-    chosen = xp.take(order, xp.arange(k), axis=d).astype("int64")
-    return topk_result(*_pick(Topk, input, chosen, d))
+    return topk_result(*_on_scalar(Topk, input, k=k, dim=d, largest=bool(largest)))
 
 
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
-             out=None) -> kthvalue_result:
+@op("kthvalue", out="exact")
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> kthvalue_result:
     """The ``k``-th smallest element (counting from 1) along ``dim`` and its index."""
     _check_tensor("kthvalue", input)
     d = wrap_dim(dim, input.dim(), "kthvalue")
@@ -146,40 +167,81 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
                            f"(k={k}, size {size})")
-    A = input._data.reshape(1) if input.dim() == 0 else input._data
-    xp = xp_of(A)
-    order = _argsort(A, d, descending=False)
-    chosen = xp.take(order, xp.arange(k - 1, k), axis=d).astype("int64")
-    values, indices = _pick(Kthvalue, input, chosen, d)
-    if not keepdim and input.dim() > 0:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return kthvalue_result(values, indices)
+    return kthvalue_result(*_on_scalar(Kthvalue, input, k=k, dim=d, keepdim=bool(keepdim)))
 
 
-class Unique(Function):
-    """``unique`` is not differentiable in PyTorch either: its backward says so."""
+class _NoDerivative(Function):
+    """``unique`` is not differentiable in PyTorch either: its outputs are recorded (so the
+    graph says where they came from) and its backward says so, with PyTorch's kernel name."""
+    kernel = "unique"
+
+    @classmethod
+    def backward(cls, ctx, *grads):
+        raise NotImplementedError(f"the derivative for '{cls.kernel}' is not implemented.")
+
+
+@builtin("unique", backward_name="Unique2Backward0")
+class Unique(_NoDerivative):
+    """Distinct elements, sorted; NaNs are never equal, so each NaN stays (as in PyTorch)."""
+    kernel = "_unique2"
 
     @staticmethod
-    def forward(ctx, x, result):
-        return result
+    def forward(ctx, x):
+        xp = xp_of(x)
+        values, inverse, counts = xp.unique(x.reshape(-1), return_inverse=True,
+                                            return_counts=True, equal_nan=False)
+        return values, inverse.reshape(x.shape).astype("int64"), counts.astype("int64")
+
+
+@builtin("unique_dim", backward_name="UniqueDimBackward0")
+class UniqueDim(_NoDerivative):
+    """Distinct slices along ``dim``, sorted lexicographically."""
+    kernel = "unique_dim"
 
     @staticmethod
-    def backward(ctx, grad):
-        raise NotImplementedError("the derivative for 'unique' is not implemented.")
+    def forward(ctx, x, dim=0):
+        values, inverse, counts = xp_of(x).unique(x, axis=dim, return_inverse=True,
+                                                  return_counts=True)
+        return values, inverse.reshape(-1).astype("int64"), counts.astype("int64")
 
 
-def _unique_result(input, values, inverse, counts, return_inverse, return_counts):
-    out = wrap(values)
-    if input.requires_grad and input.is_floating_point():
-        out = Unique.apply(input, out)
-    extra = []
-    if return_inverse:
-        extra.append(wrap(inverse.astype("int64")))
-    if return_counts:
-        extra.append(wrap(counts.astype("int64")))
-    return (out, *extra) if extra else out
+@builtin("unique_consecutive", backward_name="UniqueConsecutiveBackward0")
+class UniqueConsecutive(_NoDerivative):
+    """Each run of equal consecutive elements (or slices along ``dim``) becomes one."""
+    kernel = "unique_consecutive"
+
+    @staticmethod
+    def forward(ctx, x, dim=None):
+        xp = xp_of(x)
+        d = 0
+        A = x.reshape(-1) if dim is None else xp.moveaxis(x, dim, 0)
+        if dim is not None:
+            d = dim
+        n = A.shape[0]
+        if n == 0:
+            values, inverse, counts = A, xp.zeros(0, "int64"), xp.zeros(0, "int64")
+        else:
+            rest = math.prod(A.shape[1:])
+            differs = (A[1:] != A[:-1]).reshape(n - 1, rest).any(axis=1)
+            new_run = xp.concatenate([xp.ones(1, dtype=bool), differs])
+            first = xp.flatnonzero(new_run)                 # where each run starts
+            values = A[first]
+            inverse = xp.cumsum(new_run) - 1                # which run each element is in
+            counts = xp.diff(xp.concatenate([first, xp.asarray([n])]))
+        if dim is not None:
+            values = xp.moveaxis(values, 0, d)
+        else:
+            inverse = inverse.reshape(x.shape)
+        return values, inverse.astype("int64"), counts.astype("int64")
 
 
+def _unique_result(results, return_inverse: bool, return_counts: bool):
+    values, inverse, counts = results
+    extra = ([inverse] if return_inverse else []) + ([counts] if return_counts else [])
+    return (values, *extra) if extra else values
+
+
+@op("unique")
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None):
     """The distinct elements of ``input`` in ascending order (or distinct slices along ``dim``).
@@ -187,49 +249,23 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     Returns a tensor, or a tuple adding ``inverse`` (where each element of ``input`` went:
     ``unique(x)[inverse] == x``) and ``counts`` (how often each value occurs) when asked for.
     ``sorted=False`` is allowed; the result is sorted anyway (PyTorch's CPU does the same).
+    NaN is not equal to itself, so every NaN is its own element (PyTorch's rule).
     """
     _check_tensor("unique", input)
-    A = input._data
-    xp = xp_of(A)
     if dim is None:
-        values, inverse, counts = xp.unique(A.reshape(-1), return_inverse=True,
-                                            return_counts=True)
-        inverse = inverse.reshape(A.shape)
+        results = Unique.apply(input)
     else:
-        d = wrap_dim(dim, input.dim(), "unique")
-        values, inverse, counts = xp.unique(A, axis=d, return_inverse=True, return_counts=True)
-        inverse = inverse.reshape(-1)
-    return _unique_result(input, values, inverse, counts, return_inverse, return_counts)
+        results = UniqueDim.apply(input, dim=wrap_dim(dim, input.dim(), "unique"))
+    return _unique_result(results, return_inverse, return_counts)
 
 
+@op("unique_consecutive")
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
                        dim: int | None = None):
     """Collapse each run of equal consecutive elements (or slices along ``dim``) into one."""
     _check_tensor("unique_consecutive", input)
-    A = input._data
-    xp = xp_of(A)
-    d = 0
-    if dim is None:
-        A = A.reshape(-1)
-    else:
-        d = wrap_dim(dim, input.dim(), "unique_consecutive")
-        A = xp.moveaxis(A, d, 0)
-    n = A.shape[0]
-    if n == 0:
-        values, inverse, counts = A, xp.zeros(0, "int64"), xp.zeros(0, "int64")
-    else:
-        rest = math.prod(A.shape[1:])
-        differs = (A[1:] != A[:-1]).reshape(n - 1, rest).any(axis=1)
-        new_run = xp.concatenate([xp.ones(1, dtype=bool), differs])
-        first = xp.flatnonzero(new_run)                 # where each run starts
-        values = A[first]
-        inverse = xp.cumsum(new_run) - 1                # which run each element is in
-        counts = xp.diff(xp.concatenate([first, xp.asarray([n])]))
-    if dim is not None:
-        values = xp.moveaxis(values, 0, d)
-    else:
-        inverse = inverse.reshape(input._data.shape)
-    return _unique_result(input, values, inverse, counts, return_inverse, return_counts)
+    d = None if dim is None else wrap_dim(dim, input.dim(), "unique_consecutive")
+    return _unique_result(UniqueConsecutive.apply(input, dim=d), return_inverse, return_counts)
 
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive"]
