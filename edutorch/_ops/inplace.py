@@ -12,7 +12,7 @@ routes the gradient of the written region to the new values and the rest to the 
 from __future__ import annotations
 
 from .. import _dtype as dt
-from ..autograd.function import Function
+from ..autograd.function import Function, dispatch_state
 from .common import Tensor, prepare_binary, state, wrap, xp_of
 from .registry import builtin
 
@@ -188,7 +188,9 @@ def make_fast_binary_inplace(fn, ufunc_name: str, name: str):
     slow = make_inplace(fn, name)
 
     def method(self, other, *, alpha=1, **kwargs):
-        if kwargs or _tracked(self, (other,), {}):
+        # an active TorchFunctionMode must see the op too (optimizer steps): the slow path
+        # goes through Function.apply, the dispatch point
+        if kwargs or dispatch_state.modes or _tracked(self, (other,), {}):
             if alpha != 1:
                 kwargs["alpha"] = alpha
             return slow(self, other, **kwargs)

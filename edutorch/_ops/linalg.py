@@ -285,4 +285,4 @@ def einsum(equation, *operands):
     return Einsum.apply(*operands, subs=tuple(subs), rhs=rhs)
 
 
-__all__ = ["matmul", "rmatmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "einsum"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "einsum"]

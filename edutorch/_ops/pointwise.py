@@ -1026,5 +1026,5 @@ class Clone(Function):
 __all__ = sorted(n for n, v in list(globals().items())
                  if not n.startswith("_") and callable(v) and n not in (
                      "annotations", "Function", "Tensor", "float_array", "promote", "xp_of",
-                     "builtin", "op", "cast", "to_device_op", "rsub", "rdiv", "rpow",
+                     "builtin", "op", "cast", "to", "to_device_op", "rsub", "rdiv", "rpow",
                      "rfloordiv", "rremainder") and not isinstance(v, type))

@@ -151,6 +151,8 @@ def _class_layout(input: Tensor, target: Tensor, op: str):
                          f"a 0-d tensor")
     if input.dim() == 1:
         return input.unsqueeze(0), target.unsqueeze(0) if target.dim() == 0 else target, True
+    if input.dim() == 2:  # already (N, C): no identity permute in the graph
+        return input, target, False
     return input.movedim(1, -1), target, False
 
 
