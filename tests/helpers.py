@@ -16,6 +16,8 @@ gradients are still checked where torch is absent.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 import edutorch
@@ -30,6 +32,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 RTOL = {"float64": 1e-7, "float32": 1e-4, "float16": 1e-2}
 ATOL = {"float64": 1e-9, "float32": 1e-5, "float16": 1e-3}
 FLOAT_DTYPES = ("float64", "float32")
+# The device the op and module checks run on when a test names none: EDUTORCH_TEST_DEVICE=cuda
+# runs them all again on "cuda" (in CI, the NumPy stand-in for CuPy: EDUTORCH_FAKE_CUDA=1).
+DEVICE = os.environ.get("EDUTORCH_TEST_DEVICE", "cpu")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,7 +63,7 @@ def is_float(t) -> bool:
     return dtype_name(t).startswith("float")
 
 
-def make_inputs(arrays, *, requires_grad=True, device="cpu", lib="edutorch"):
+def make_inputs(arrays, *, requires_grad=True, device=None, lib="edutorch"):
     """Tensors of ``lib`` from NumPy arrays; anything that is not an array passes through.
     Floating point arrays require grad when ``requires_grad``."""
     out = []
@@ -68,7 +73,7 @@ def make_inputs(arrays, *, requires_grad=True, device="cpu", lib="edutorch"):
             continue
         rg = requires_grad and a.dtype.kind == "f"
         if lib == "edutorch":
-            t = edutorch.tensor(a, device=device)
+            t = edutorch.tensor(a, device=device or DEVICE)
             if rg:
                 t.requires_grad_(True)
         else:
@@ -122,7 +127,7 @@ def _grad_or_zeros(g, like):
 # the op harness
 # ---------------------------------------------------------------------------------------------
 
-def check_op(fn, *inputs, dtypes=FLOAT_DTYPES, grad=True, gradcheck_=True, device="cpu",
+def check_op(fn, *inputs, dtypes=FLOAT_DTYPES, grad=True, gradcheck_=True, device=None,
              rtol=None, atol=None, seed=0, expected=None):
     """Forward and backward of ``fn(lib, *tensors)`` in edutorch against PyTorch.
 
@@ -154,6 +159,8 @@ def check_op(fn, *inputs, dtypes=FLOAT_DTYPES, grad=True, gradcheck_=True, devic
         for i, (o, r) in enumerate(zip(e_out, t_out)):
             if isinstance(r, torch.Tensor):
                 assert isinstance(o, edutorch.Tensor), f"output {i} is not a Tensor"
+                assert o.device.type == edutorch.device(device or DEVICE).type, \
+                    f"output {i} is on {o.device}, its inputs on {device or DEVICE}"
                 assert_close(o, r, rtol=rtol, atol=atol, what=f"output {i} ({dtype})")
             else:
                 assert o == r, f"output {i}: {o!r} != {r!r}"
@@ -195,6 +202,8 @@ def _compare_backward(e_in, e_out, t_in, t_out, dtype, rtol, atol, seed):
                                   [torch.tensor(g) for g in gos], allow_unused=True)
     for k, (ge, gt, x) in enumerate(zip(e_grads, t_grads, t_diff)):
         if ge is not None:
+            assert ge.device == e_diff[k].device, \
+                f"grad of input {k}: on {ge.device}, the input on {e_diff[k].device}"
             assert tuple(ge.shape) == tuple(x.shape), \
                 f"grad of input {k}: shape {tuple(ge.shape)} != input's {tuple(x.shape)}"
             assert ge.dtype.name == dtype_name(x), \
@@ -205,7 +214,7 @@ def _compare_backward(e_in, e_out, t_in, t_out, dtype, rtol, atol, seed):
                      what=f"grad of input {k} ({dtype})")
 
 
-def check_double_backward(fn, *inputs, device="cpu", rtol=None, atol=None, seed=1,
+def check_double_backward(fn, *inputs, device=None, rtol=None, atol=None, seed=1,
                           gradgradcheck_=True):
     """Second derivatives of ``fn`` in float64: gradgradcheck, and against PyTorch.
 

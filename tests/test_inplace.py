@@ -141,7 +141,7 @@ def test_inplace_on_base_updates_existing_view_grad(torch):
 
 def test_buffer_not_requiring_grad_written_with_a_graph_value(torch):
     def f(lib, w):
-        buf = lib.zeros(3, 4, dtype=w.dtype)
+        buf = lib.zeros(3, 4, dtype=w.dtype, device=w.device)
         buf[1] = w * 2
         buf[:, 0] += w[:3]
         return buf
@@ -299,7 +299,7 @@ def _masked_fill_on_view(lib, a):
 
 
 def _copy_into_plain_buffer(lib, a):
-    buf = lib.zeros(3, 4, dtype=a.dtype)
+    buf = lib.zeros(3, 4, dtype=a.dtype, device=a.device)
     buf.copy_(a * 2)
     return buf * a
 

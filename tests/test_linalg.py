@@ -40,8 +40,8 @@ def test_matmul_second_derivative(sa, sb):
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES, ids=str)
 def test_matmul_one_side_constant(sa, sb):
     a, b = _x(sa, 7), _x(sb, 8)
-    check_op(lambda lib, x: x @ lib.tensor(b, dtype=x.dtype), a)
-    check_op(lambda lib, y: lib.tensor(a, dtype=y.dtype) @ y, b)
+    check_op(lambda lib, x: x @ lib.tensor(b, dtype=x.dtype, device=x.device), a)
+    check_op(lambda lib, y: lib.tensor(a, dtype=y.dtype, device=y.device) @ y, b)
 
 
 def test_mm_bmm_outer_dot_mv(torch):

@@ -92,7 +92,7 @@ def test_cat_with_one_input_not_requiring_grad(torch):
     a = _x((2, 3), 10)
 
     def f(lib, x):
-        return lib.cat([x, lib.ones(1, 3, dtype=x.dtype), x * 2])
+        return lib.cat([x, lib.ones(1, 3, dtype=x.dtype, device=x.device), x * 2])
     check_op(f, a)
 
 

@@ -26,16 +26,18 @@ def normalize_key(x: Tensor, key):
     out, advanced = [], False
     for k in key:
         if isinstance(k, Tensor):
-            if type(k._data) is not type(x._data):
-                raise device_error("index", x, k)
             a = k._data
+            if type(a) is not type(x._data):
+                if not backend.is_numpy(a):  # a GPU index into a CPU tensor: PyTorch refuses
+                    raise device_error("index", x, k)
+                a = backend.to_device(a, "cuda", x.device.index)  # CPU indices: as PyTorch
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  "tensors")
             out.append(a)
             advanced = True
         elif isinstance(k, (list, range)) or hasattr(k, "__array_interface__") or (
-                type(k).__module__ == "cupy" and hasattr(k, "shape")):
+                backend.is_gpu_array(k)):
             a = xp.asarray(k)
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "

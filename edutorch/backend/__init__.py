@@ -9,12 +9,17 @@ random number generators (see :mod:`edutorch.backend.random`) and the memory hel
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from . import memory
 
 ndarray = np.ndarray
 _cupy = None  # imported on first use: a CPU-only install never needs CuPy
+# EDUTORCH_FAKE_CUDA=1: "cuda" runs on a stand-in CuPy made of NumPy (fake_cupy.py), so CI checks
+# the GPU path on machines without a GPU. Read once, here.
+FAKE_CUDA = os.environ.get("EDUTORCH_FAKE_CUDA", "0") not in ("", "0")
 
 memory.keep_freed_memory()  # once, at import: large freed blocks stay reusable (memory.py)
 
@@ -32,6 +37,9 @@ _silence_floating_point_warnings()
 
 def _import_cupy():
     global _cupy
+    if _cupy is None and FAKE_CUDA:
+        from . import fake_cupy
+        _cupy = fake_cupy
     if _cupy is None:
         try:
             import cupy
@@ -42,6 +50,15 @@ def _import_cupy():
                 "needed too), or use device='cpu'.") from None
         _cupy = cupy
     return _cupy
+
+
+def _cupyx():
+    """CuPy's companion package (``cupyx.scatter_add``, ``cupyx.scipy.special``)."""
+    if FAKE_CUDA:
+        return _import_cupy().cupyx
+    import cupyx
+    import cupyx.scipy.special  # noqa: F401 - a sub-package, imported on its own
+    return cupyx
 
 
 def cuda_is_available() -> bool:
@@ -221,8 +238,7 @@ def scatter_add(target, key, values) -> None:
     if type(target) is np.ndarray:
         np.add.at(target, key, values)
     else:
-        import cupyx
-        cupyx.scatter_add(target, key, values)
+        _cupyx().scatter_add(target, key, values)
 
 
 def sliding_windows(array, window_shape, axis):
@@ -269,8 +285,7 @@ def erf(array):
     Both are accurate to about 1e-14 in float64.
     """
     if type(array) is not np.ndarray:
-        import cupyx.scipy.special
-        return cupyx.scipy.special.erf(array)
+        return _cupyx().scipy.special.erf(array)
     x = array.astype(np.float64)
     out = np.empty_like(x)
     ax = np.abs(x)

@@ -93,7 +93,10 @@ def integers(low, high, shape, dtype, device_type="cpu", generator=None):
 
 def permutation(n, dtype, device_type="cpu", generator=None):
     rng = _rng(generator, device_type)
-    return rng.permutation(n).astype(np.dtype(dtype), copy=False)
+    if device_type == "cpu":
+        return rng.permutation(n).astype(np.dtype(dtype), copy=False)
+    # CuPy's Generator has no permutation: sorting n uniform draws gives a uniform one
+    return module_for(device_type).argsort(rng.random(n)).astype(np.dtype(dtype), copy=False)
 
 
 def bernoulli(p, device_type="cpu", generator=None):
