@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-
 from helpers import random_array
 
 _rng = np.random.default_rng(2024)

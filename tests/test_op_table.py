@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from edutorch._ops import registry
 from helpers import check_op
 from op_table import TABLE, calls
+
+from edutorch._ops import registry
 
 FORMS = {
     "function": sorted(registry.FUNCTIONS),
