@@ -34,11 +34,8 @@ def call_with_out(fn, name: str, rule: str, args: tuple, kwargs: dict, out):
     with several results); returns ``out``."""
     multi = isinstance(out, (tuple, list))
     outs = tuple(out) if multi else (out,)
-    for o in outs:
-        if not isinstance(o, Tensor):
-            what = "tuple of Tensors" if multi else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {what}, not "
-                            f"{type(o).__name__}")
+    if not multi and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if state.enabled and any(_requires_grad(a) for a in (*args, *kwargs.values(), *outs)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            f"differentiation, but one of the arguments requires grad.")
@@ -49,9 +46,17 @@ def call_with_out(fn, name: str, rule: str, args: tuple, kwargs: dict, out):
         kwargs = {**kwargs, "dtype": out.dtype}
     result = fn(*args, **kwargs)
     results = tuple(result) if isinstance(result, tuple) else (result,)
+    if multi != isinstance(result, tuple):  # only now is it known which the op returns
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}"
+                        if multi else f"{name}(): argument 'out' must be tuple of Tensors, not "
+                        f"Tensor")
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                            f"{type(o).__name__}")
     if len(results) != len(outs):
-        what = f"a tuple of {len(results)} Tensors" if len(results) > 1 else "a Tensor"
-        raise TypeError(f"{name}(): argument 'out' must be {what}, got {len(outs)}")
+        raise TypeError(f"{name}(): argument 'out' must be a tuple of {len(results)} Tensors, "
+                        f"got {len(outs)}")
     for r, o in zip(results, outs):
         _check_dtype(name, rule, r.dtype, o.dtype)
         if type(r._data) is not type(o._data):
