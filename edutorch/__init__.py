@@ -14,6 +14,8 @@ from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, f
 from ._device import device
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode)
+from .autograd.anomaly_mode import (is_anomaly_enabled, is_anomaly_check_nan_enabled,
+                                    set_detect_anomaly)
 from . import autograd
 from .backend.random import Generator
 from ._ops.creation import *  # noqa: F401,F403
@@ -105,15 +107,23 @@ from .compiler import compile  # noqa: E402 - PyTorch's name shadows the builtin
 from .functional import stft, istft, hann_window, hamming_window  # noqa: E402
 
 
+_QUANTIZED_NAMES = ("qint8", "quint8", "qint32", "quantize_per_tensor", "quantize_per_channel",
+                    "dequantize", "per_tensor_affine", "per_tensor_symmetric",
+                    "per_channel_affine", "per_channel_symmetric")
+
+
 def __getattr__(name: str):
     """``edutorch.autocast`` (and ``edutorch.jit``, ``amp``, ...) without importing chapter 7's
     modules at ``import edutorch``: they load on first use."""
     if name == "autocast":
         from .amp import autocast
         return autocast
-    if name in ("jit", "amp", "interpret", "privacy"):
+    if name in ("jit", "amp", "interpret", "privacy", "quantization", "distributed"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _QUANTIZED_NAMES:  # PyTorch's top-level quantized dtypes and functions
+        from . import quantization
+        return getattr(quantization, name)
     raise AttributeError(f"module 'edutorch' has no attribute '{name}'")
 
 del annotations, _data  # not part of the API (``from __future__``, a module import)
