@@ -14,8 +14,7 @@ from ._dtype import (bool_ as bool, uint8, int8, int16, int32, int64, float16, f
 from ._device import device
 from .tensor import Tensor, Size
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode)
-from .autograd.anomaly_mode import (is_anomaly_enabled, is_anomaly_check_nan_enabled,
-                                    set_detect_anomaly)
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from . import autograd
 from .backend.random import Generator
 from ._ops.creation import *  # noqa: F401,F403
