@@ -15,7 +15,7 @@ import numpy as np
 import edutorch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import assert_close, check_op  # noqa: E402,F401  (tests/helpers.py)
+from helpers import DEVICE, assert_close, check_op  # noqa: E402,F401  (tests/helpers.py)
 
 try:
     import torch
@@ -43,7 +43,7 @@ def _inputs(arrays, lib):
         if not isinstance(a, np.ndarray):
             out.append(a)
         elif lib is edutorch:
-            t = edutorch.tensor(a)
+            t = edutorch.tensor(a, device=DEVICE)
             out.append(t.requires_grad_() if a.dtype.kind == "f" else t)
         else:
             t = torch.tensor(a)
@@ -57,12 +57,13 @@ def compare_module(e_module, t_module, *arrays, rtol=1e-6, atol=1e-9, seed=0,
 
     Checks: output values; the gradient of every parameter (by name) and of every float input
     after the same random grad_output goes backward through both. Returns the edutorch
-    module's output.
+    module's output. The edutorch side runs on ``helpers.DEVICE`` (``EDUTORCH_TEST_DEVICE``).
     """
     e_module.double()
     t_module.double()
     if copy:
         copy_weights(e_module, t_module)
+    e_module.to(DEVICE)
     e_in, t_in = _inputs(arrays, edutorch), _inputs(arrays, torch)
     e_out, t_out = e_module(*e_in), t_module(*t_in)
     assert_close(e_out, t_out, rtol=rtol, atol=atol, what="module output")
@@ -70,7 +71,8 @@ def compare_module(e_module, t_module, *arrays, rtol=1e-6, atol=1e-9, seed=0,
         return e_out
     rng = np.random.default_rng(seed)
     go = rng.standard_normal(tuple(t_out.shape))
-    e_out.backward(edutorch.tensor(go))
+    assert e_out.device.type == edutorch.device(DEVICE).type, f"module output on {e_out.device}"
+    e_out.backward(edutorch.tensor(go, device=e_out.device))
     t_out.backward(torch.tensor(go))
     e_params = dict(e_module.named_parameters())
     t_params = dict(t_module.named_parameters())
@@ -81,6 +83,7 @@ def compare_module(e_module, t_module, *arrays, rtol=1e-6, atol=1e-9, seed=0,
             assert ep.grad is None or not ep.grad.abs().sum().item(), name
         else:
             assert ep.grad is not None, f"no gradient for parameter {name}"
+            assert ep.grad.device == ep.device, f"grad of {name} on {ep.grad.device}"
             assert_close(ep.grad, tp.grad, rtol=rtol, atol=atol, what=f"grad of {name}")
     for k, (e, t) in enumerate(zip(e_in, t_in)):
         if isinstance(e, edutorch.Tensor) and e.requires_grad:

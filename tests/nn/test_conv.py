@@ -159,7 +159,7 @@ def test_conv_transpose_output_size_matches_torch(torch):
     t_mod = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
     x = randn(1, 2, 4, 5)
     compare_module(e_mod, t_mod, x, [8, 10], backward=False)
-    out = e_mod(edutorch.tensor(x), output_size=[1, 3, 7, 9])
+    out = e_mod(edutorch.tensor(x, device=e_mod.weight.device), output_size=[1, 3, 7, 9])
     assert tuple(out.shape) == (1, 3, 7, 9)
     with pytest.raises(ValueError, match="valid sizes"):
         e_mod(edutorch.tensor(x), output_size=[12, 12])

@@ -19,7 +19,7 @@ def randn(*shape):
 
 def const(lib, array, like):
     """A constant (no grad) of ``like``'s dtype: class weights, pos_weight, ..."""
-    return lib.tensor(array, dtype=like.dtype)
+    return lib.tensor(array, dtype=like.dtype, device=like.device)
 
 
 X, Y = randn(4, 5), randn(4, 5)
