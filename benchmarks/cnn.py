@@ -21,8 +21,16 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import (ROUNDS, STEPS, child, report, report_side_by_side,
-                                 run_children, sgd_step, side_by_side)
+from benchmarks._harness import (
+    ROUNDS,
+    STEPS,
+    child,
+    report,
+    report_side_by_side,
+    run_children,
+    sgd_step,
+    side_by_side,
+)
 
 BATCH = 64
 LR = 0.01

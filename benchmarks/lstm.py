@@ -15,8 +15,16 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks._harness import (ROUNDS, STEPS, child, report, report_side_by_side,
-                                 run_children, sgd_step, side_by_side)
+from benchmarks._harness import (
+    ROUNDS,
+    STEPS,
+    child,
+    report,
+    report_side_by_side,
+    run_children,
+    sgd_step,
+    side_by_side,
+)
 
 SEQ, BATCH, INPUT, HIDDEN, CLASSES = 35, 20, 64, 128, 1000
 LR = 0.01

@@ -13,8 +13,15 @@ import sys
 
 import numpy as np
 
-from benchmarks._harness import (child, median_time, print_table, report_memory, run_children,
-                                 sgd_step, try_import_torch)
+from benchmarks._harness import (
+    child,
+    median_time,
+    print_table,
+    report_memory,
+    run_children,
+    sgd_step,
+    try_import_torch,
+)
 
 SIZES = (784, 512, 256, 10)
 BATCH = 256

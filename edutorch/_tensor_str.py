@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
-from . import backend
 from . import _dtype as dt
+from . import backend
 
 PRECISION = 4     # digits after the decimal point
 THRESHOLD = 1000  # more elements than this are summarized

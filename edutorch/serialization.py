@@ -36,8 +36,8 @@ import stat
 from collections import Counter, OrderedDict
 from typing import Any, BinaryIO, Union
 
-from . import backend
 from . import _dtype as dt
+from . import backend
 from ._device import device as Device
 from .tensor import Size, Tensor
 

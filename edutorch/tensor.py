@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import weakref
 
-from . import backend
 from . import _dtype as dt
+from . import backend
 from ._device import device, to_device
 from .autograd import grad_mode
 from .autograd.graph import AccumulateGrad, _Handle, run_backward
@@ -450,6 +450,7 @@ def _check_gradient(out, gradient, op):
 
 
 from .autograd import function as _function  # noqa: E402
+
 _function._Tensor = Tensor  # the op mechanism wraps its results in Tensors
 from ._ops import methods as _methods  # noqa: E402  (attaches the ops as Tensor methods)
 

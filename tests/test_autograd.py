@@ -2,10 +2,10 @@
 options, grad modes, ``autograd.grad`` (with second derivatives) and gradcheck."""
 import numpy as np
 import pytest
+from helpers import assert_close, check_double_backward, random_array
 
 import edutorch
 from edutorch.autograd import gradcheck, gradgradcheck
-from helpers import assert_close, check_double_backward, random_array
 
 
 def _x(shape=(3,), seed=0):

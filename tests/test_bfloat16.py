@@ -5,10 +5,10 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import to_numpy
 
 import edutorch
 from edutorch import _dtype, backend
-from helpers import to_numpy
 
 pytest.importorskip("ml_dtypes")
 

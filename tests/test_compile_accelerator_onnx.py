@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import to_numpy
 
 import edutorch
-from helpers import to_numpy
 
 
 def _mlp(lib):

@@ -3,10 +3,10 @@
 ``Function.apply`` and the ``setup_context`` style; double backward through a Function."""
 import numpy as np
 import pytest
+from helpers import assert_close, random_array
 
 import edutorch
 from edutorch.autograd import Function, gradcheck, gradgradcheck
-from helpers import assert_close, random_array
 
 
 def _x(shape=(3,), seed=0):

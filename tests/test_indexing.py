@@ -5,9 +5,9 @@ Backward of advanced indexing must *add* the gradient of repeated indices (``x[[
 """
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 
 def _x(shape=(4, 5, 3), seed=0):

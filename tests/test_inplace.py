@@ -2,9 +2,9 @@
 correct (views of non-leaves, version counters), and they refuse what PyTorch refuses."""
 import numpy as np
 import pytest
+from helpers import check_op, random_array
 
 import edutorch
-from helpers import check_op, random_array
 
 
 def _x(shape=(3, 4), seed=0, **kw):

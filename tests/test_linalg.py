@@ -1,11 +1,11 @@
 """Matrix products: matmul (1-D cases, batching, broadcasting), mm, bmm, outer, dot, einsum."""
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 
 def _x(shape, seed=0):

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import to_numpy
 
 import edutorch
-from helpers import to_numpy
 
 pytestmark = pytest.mark.torch
 

@@ -5,12 +5,12 @@ gradcheck in float64. Hypothesis draws broadcastable shape pairs for the binary 
 """
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 # Inputs are kept away from the points where an op is not differentiable (|x| >= 0.5, or
 # positive where the op needs it), so that finite differences are meaningful.
@@ -236,12 +236,13 @@ def test_rmod_backward_raises_clearly():
 
 
 
-def test_integer_tensor_to_negative_integer_power_is_a_clear_error():
-    """PyTorch gives 0 for int ** negative int tensor; edutorch (on NumPy) refuses clearly."""
-    with pytest.raises(RuntimeError, match="pow: integers to negative integer powers"):
-        2 ** edutorch.tensor([-1, 2])
-    with pytest.raises(RuntimeError, match="pow: integers to negative integer powers"):
-        edutorch.tensor([2, 3]) ** edutorch.tensor([-1, 2])
+def test_integer_tensor_to_negative_integer_power_follows_torch(torch):
+    """A negative integer *tensor* exponent is defined (1, +-1 for base -1, else 0); a negative
+    *number* exponent of an integer tensor is refused, as in PyTorch."""
+    assert (2 ** edutorch.tensor([-1, 2])).tolist() == (2 ** torch.tensor([-1, 2])).tolist()
+    base, exp = [0, 1, -1, 2, -3, 7], [-1, -2, -3, -1, 0, 2]
+    assert (edutorch.tensor(base) ** edutorch.tensor(exp)).tolist() == \
+        (torch.tensor(base) ** torch.tensor(exp)).tolist()
     with pytest.raises(RuntimeError, match="Integers to negative integer powers are not "
                                            "allowed"):
         edutorch.tensor([2]) ** -1

@@ -5,11 +5,11 @@ Hypothesis draws shapes and dims.
 """
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 Rng = np.random.default_rng
 

@@ -4,9 +4,9 @@ Forward and backward against PyTorch (float64 and float32), gradcheck in float64
 """
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 
 def _x(shape=(2, 3, 4), seed=0):

@@ -1,9 +1,9 @@
 """softmax and log_softmax: values, gradients, second derivatives, numerical stability."""
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 
 def _x(shape=(3, 4), seed=0):

@@ -6,5 +6,5 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from _source import show_source  # noqa: E402,F401  (re-exported for the pages)
 from _progress import progress  # noqa: E402,F401  (tqdm that leaves one line in the page)
+from _source import show_source  # noqa: E402,F401  (re-exported for the pages)

@@ -3,6 +3,7 @@ import edutorch.distributed as dist
 from edutorch import nn
 from edutorch.nn.parallel import DistributedDataParallel as DDP
 
+
 def mlp():
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 3))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
 from .. import _dtype as dt
-from ..backend import random as rnd
+from .. import backend
 from .._device import to_device
+from ..backend import random as rnd
 from .common import Tensor, wrap
 
 

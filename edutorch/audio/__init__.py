@@ -7,5 +7,5 @@ definitions (``torchaudio.functional`` and ``torchaudio.transforms``).
   ``AmplitudeToDB``.
 """
 from . import functional, transforms  # noqa: F401
-from .functional import melscale_fbanks, spectrogram, amplitude_to_DB  # noqa: F401
-from .transforms import Spectrogram, MelScale, MelSpectrogram, AmplitudeToDB  # noqa: F401
+from .functional import amplitude_to_DB, melscale_fbanks, spectrogram  # noqa: F401
+from .transforms import AmplitudeToDB, MelScale, MelSpectrogram, Spectrogram  # noqa: F401

@@ -17,7 +17,7 @@ import math
 import warnings
 
 from .. import _ops
-from ..functional import hann_window, stft
+from ..functional import stft
 from ..tensor import Tensor
 
 __all__ = ["hz_to_mel", "mel_to_hz", "melscale_fbanks", "spectrogram", "amplitude_to_DB"]

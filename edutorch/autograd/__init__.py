@@ -4,12 +4,12 @@ Read ``graph.py`` first: it holds the whole engine.
 """
 from __future__ import annotations
 
+from . import graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node, run_backward
-from . import graph
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "gradcheck",
@@ -25,8 +25,8 @@ def _tensors(x):
 
 
 def _grads_for(outputs, grad_outputs, op):
-    from ..tensor import Tensor, _check_gradient
     from .. import backend
+    from ..tensor import Tensor, _check_gradient
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     else:

@@ -122,8 +122,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
                   rtol: float = 1e-3, raise_exception: bool = True, **_ignored) -> bool:
     """Check second derivatives: gradcheck of the function inputs -> (vector-Jacobian product),
     with the vector ``grad_outputs`` (random if not given) as extra inputs."""
-    from ..tensor import Tensor
     from .._ops.creation import randn
+    from ..tensor import Tensor
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
     if grad_outputs is None:

@@ -11,10 +11,10 @@ deterministic (no download ever), each returning ``utils.data.Dataset`` objects.
 """
 from .base import ListDataset, split
 from .digits import load_digits
-from .surnames import surnames, LANGUAGES
-from .number_words import number_words, number_to_words
-from .spoken_digits import spoken_digits, DIGIT_WORDS
-from .dna import dna_motifs, one_hot_dna, BASES
+from .dna import BASES, dna_motifs, one_hot_dna
+from .number_words import number_to_words, number_words
+from .spoken_digits import DIGIT_WORDS, spoken_digits
+from .surnames import LANGUAGES, surnames
 
 __all__ = ["ListDataset", "split", "load_digits", "surnames", "LANGUAGES", "number_words",
            "number_to_words", "spoken_digits", "DIGIT_WORDS", "dna_motifs", "one_hot_dna",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from numbers import Number
 
-from ..autograd import enable_grad, grad as autograd_grad
+from ..autograd import enable_grad
+from ..autograd import grad as autograd_grad
 from ..tensor import Tensor
 
 

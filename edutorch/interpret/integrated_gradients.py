@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from .. import cat, tensor
 from ..autograd import no_grad
-from ._common import (compute_gradients, expand_additional_args, expand_target,
-                      format_baselines, format_inputs, format_output, run_forward, sum_rows)
+from ._common import (
+    compute_gradients,
+    expand_additional_args,
+    expand_target,
+    format_baselines,
+    format_inputs,
+    format_output,
+    run_forward,
+    sum_rows,
+)
 from .approximation_methods import step_sizes_and_alphas
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 
 from .. import backend
-from .graph import Graph, Node
 from ._script import _ReplayCtx
+from .graph import Graph, Node
 
 RANDOM_OPS = {"rand", "randn", "randint", "normal", "bernoulli", "dropout", "multinomial",
               "rand_like", "randn_like", "uniform_", "normal_"}
@@ -83,8 +83,8 @@ def fold_conv_bn(graph: Graph, traced) -> int:
     """Replace conv2d -> batch_norm (inference) by one conv2d with folded weights. Works on
     ``call_module`` pairs (Conv2d, BatchNorm2d kept as leaf modules) and on ``call_function``
     pairs (``conv2d`` then ``batch_norm`` ops)."""
-    from ..nn.utils.fusion import fuse_conv_bn_eval, fuse_conv_bn_weights
     from ..nn import BatchNorm2d, Conv2d
+    from ..nn.utils.fusion import fuse_conv_bn_eval, fuse_conv_bn_weights
     folded = 0
     for bn in list(graph.nodes):
         src = bn.args[0] if bn.args else None

@@ -1,7 +1,7 @@
 """``edutorch.nn``: layers, losses and the ``Module`` that holds parameters."""
+from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
 from .parameter import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -9,21 +9,21 @@ The training loop is PyTorch's::
         loss.backward()
         optimizer.step()
 """
-from .optimizer import Optimizer
-from .sgd import SGD
-from .adam import Adam
-from .adamw import AdamW
-from .rmsprop import RMSprop
-from .adagrad import Adagrad
-from .adadelta import Adadelta
-from .adamax import Adamax
-from .nadam import NAdam
-from .radam import RAdam
-from .asgd import ASGD
-from .rprop import Rprop
-from .sparse_adam import SparseAdam
-from .lbfgs import LBFGS
 from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .adamw import AdamW
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "ASGD", "Rprop", "SparseAdam", "LBFGS", "lr_scheduler"]

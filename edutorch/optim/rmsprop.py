@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, implementation_flags, _new_step_counter
+from .optimizer import Optimizer, _new_step_counter, implementation_flags
 
 
 class RMSprop(Optimizer):

@@ -19,7 +19,8 @@ into ``p.grad_sample`` of shape (batch, *p.shape) for each parameter:
 from __future__ import annotations
 
 from .. import einsum, stack
-from ..autograd import Function, enable_grad, grad as autograd_grad
+from ..autograd import Function, enable_grad
+from ..autograd import grad as autograd_grad
 from ..nn import functional as F
 from ..nn.modules.batchnorm import _BatchNorm
 from ..nn.modules.conv import Conv1d, Conv2d
@@ -29,7 +30,6 @@ from ..nn.modules.normalization import LayerNorm
 from ..nn.modules.rnn import RNNBase
 from ..nn.modules.sparse import Embedding
 from ..tensor import Tensor
-
 
 # -- the rules: (layer, activations, backprops) -> {parameter: per-sample gradient} ---------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..nn import functional as F
 from ..nn.modules.module import Module
 from ..tensor import Tensor
-from .qtensor import QTensor, quantize_per_channel, quantize_per_tensor, qint8, quint8
+from .qtensor import QTensor, qint8, quantize_per_channel, quantize_per_tensor, quint8
 
 __all__ = ["Quantize", "DeQuantize", "Linear", "Conv2d", "ReLU", "DynamicLinear"]
 

@@ -16,8 +16,15 @@ from __future__ import annotations
 
 from ..nn.modules.module import Module
 from ..tensor import Tensor
-from .qtensor import (per_channel_affine, per_channel_symmetric, per_tensor_affine,
-                      per_tensor_symmetric, qdtype, qint8, quint8)
+from .qtensor import (
+    per_channel_affine,
+    per_channel_symmetric,
+    per_tensor_affine,
+    per_tensor_symmetric,
+    qdtype,
+    qint8,
+    quint8,
+)
 
 __all__ = ["ObserverBase", "MinMaxObserver", "MovingAverageMinMaxObserver",
            "PerChannelMinMaxObserver", "default_observer", "default_weight_observer",
@@ -63,8 +70,7 @@ class ObserverBase(Module):
         return _PartialConstructor(cls, kwargs)
 
     def _qparams(self, min_val: Tensor, max_val: Tensor) -> tuple[Tensor, Tensor]:
-        from .. import float32, int64, tensor, zeros_like
-        from .. import maximum, minimum
+        from .. import float32, int64, maximum, minimum, tensor, zeros_like
         min_neg = minimum(min_val, zeros_like(min_val))
         max_pos = maximum(max_val, zeros_like(max_val))
         eps = tensor(self.eps, dtype=float32)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .observer import (MinMaxObserver, default_observer, default_per_channel_weight_observer,
-                       default_weight_observer)
+from .observer import (
+    MinMaxObserver,
+    default_observer,
+    default_per_channel_weight_observer,
+    default_weight_observer,
+)
 from .qtensor import quint8
 
 __all__ = ["QConfig", "get_default_qconfig", "default_qconfig", "default_dynamic_qconfig"]

@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from mpi_run import mpiexec, run_ranks
 
 import edutorch.distributed as dist
-from mpi_run import HERE, mpiexec, run_ranks
 
 
 def test_collectives_on_two_ranks():

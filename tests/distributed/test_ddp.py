@@ -9,10 +9,10 @@ import sys
 import time
 
 import pytest
+from mpi_run import HERE, run_ranks
 
 import edutorch as torch
 from edutorch.nn.parallel.distributed import compute_bucket_assignment
-from mpi_run import HERE, run_ranks
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradelib import assert_close
 
 import edutorch
-from gradelib import assert_close
 
 NESTED = [
     ([[1, 2], [3, 4]], "float64"),

@@ -7,10 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+from gradelib import assert_close, call_exercise, helper_hint, library_grads
 
 import edutorch
 from edutorch.autograd import Function, gradcheck
-from gradelib import assert_close, call_exercise, helper_hint, library_grads
 
 # (broadcast shape, original shape): original broadcasts to the first
 SUM_TO_SHAPE_CASES = [

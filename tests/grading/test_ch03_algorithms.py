@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradelib import as_numpy, assert_close, library_grads
 
 import edutorch
 import edutorch.nn.functional as F
-from gradelib import as_numpy, assert_close, library_grads
 
 
 def _loss_and_grad(got, what):

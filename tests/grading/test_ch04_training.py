@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from gradelib import assert_close
 
 import edutorch
 from edutorch import nn
 from edutorch.utils.data import DataLoader, TensorDataset, random_split
-from gradelib import assert_close
 
 
 def numbered_data(n: int, d: int = 3):

@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 import pytest
+from gradelib import assert_close, call_exercise
 
 import edutorch
 import edutorch.nn.functional as F
 from edutorch import audio
-from gradelib import assert_close, call_exercise
 
 RNG = np.random.default_rng(50)
 

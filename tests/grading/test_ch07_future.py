@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradelib import as_numpy, assert_close
 
 import edutorch
 import edutorch.nn as nn
@@ -11,7 +12,6 @@ import edutorch.nn.functional as F
 from edutorch.interpret import IntegratedGradients
 from edutorch.privacy import DPOptimizer
 from edutorch.privacy.rdp import DEFAULT_ALPHAS, compute_rdp, get_privacy_spent
-from gradelib import as_numpy, assert_close
 
 # -- integrated gradients ------------------------------------------------------------------------
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradelib import assert_close
 
 import edutorch
 import edutorch.quantization as eq
 from edutorch.autograd import gradcheck
 from edutorch.nn.parallel.distributed import compute_bucket_assignment
-from gradelib import assert_close
 
 
 @pytest.mark.grades("ring_allreduce")

@@ -6,7 +6,7 @@ import pytest
 
 import edutorch
 import edutorch.nn as enn
-from edutorch.interpret import (InputXGradient, IntegratedGradients, Occlusion, Saliency)
+from edutorch.interpret import InputXGradient, IntegratedGradients, Occlusion, Saliency
 from edutorch.interpret.approximation_methods import gauss_legendre, step_sizes_and_alphas
 
 torch = pytest.importorskip("torch")

@@ -8,10 +8,11 @@ import inspect
 import pytest
 
 import edutorch
-import edutorch.nn as nn
-import edutorch.nn.functional as F
-import edutorch.optim as optim
-import edutorch.utils.data as data
+
+# _resolve walks attributes from edutorch: load the submodules it walks into
+import edutorch.nn.functional
+import edutorch.optim
+import edutorch.utils.data
 
 MODULES = """Module Parameter Sequential ModuleList ModuleDict ParameterList Identity Linear Flatten
 Unflatten Conv1d Conv2d ConvTranspose2d MaxPool1d MaxPool2d AvgPool1d AvgPool2d AdaptiveAvgPool2d

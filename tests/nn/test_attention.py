@@ -9,12 +9,12 @@ import math
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, copy_weights
 
 import edutorch
 import edutorch.nn.functional as F
 from edutorch import nn
 from edutorch.autograd import gradcheck
-from nn_compare import assert_close, copy_weights
 
 RNG = np.random.default_rng(5)
 

@@ -5,10 +5,10 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from nn_compare import compare_module
 
 import edutorch
 from edutorch import nn
-from nn_compare import compare_module
 
 
 def seq(lib):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, compare_module
 
 import edutorch
 import edutorch.nn.functional as F
 from edutorch import nn
 from edutorch.autograd import gradcheck, gradgradcheck
-from nn_compare import assert_close, compare_module
 
 RNG = np.random.default_rng(7)
 

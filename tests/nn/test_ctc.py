@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 import pytest
+from nn_compare import assert_close
 
 import edutorch
 import edutorch.nn.functional as F
 from edutorch import nn
-from nn_compare import assert_close
 
 RNG = np.random.default_rng(5)
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from nn_compare import assert_close
 
 import edutorch
 from edutorch import nn
 from edutorch.nn import init
-from nn_compare import assert_close
 
 
 def test_calculate_gain_matches_torch(torch):

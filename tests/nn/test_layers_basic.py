@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, check_op, compare_module, copy_weights
 
 import edutorch
+import edutorch.nn.functional as F
 from edutorch import nn
 from edutorch.autograd import gradcheck
-import edutorch.nn.functional as F
-from nn_compare import assert_close, check_op, compare_module, copy_weights
 
 RNG = np.random.default_rng(42)
 

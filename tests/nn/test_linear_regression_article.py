@@ -111,8 +111,9 @@ def test_article_program_trains_on_edutorch():
 
 def test_article_program_matches_pytorch():
     pytest.importorskip("torch")
-    import edutorch
     import numpy as np
+
+    import edutorch
     # the same starting weights: torch's initial ones (the same seed gives the torch run the
     # same model), loaded into edutorch's model
     setup, _, _ = fixed_program(TORCH_IMPORTS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, check_op
 
 import edutorch
-from edutorch import nn
 import edutorch.nn.functional as F
-from nn_compare import assert_close, check_op
+from edutorch import nn
 
 RNG = np.random.default_rng(7)
 

@@ -6,10 +6,10 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, compare_module, torch_state_to_edutorch
 
 import edutorch
 from edutorch import nn
-from nn_compare import assert_close, compare_module, torch_state_to_edutorch
 
 
 def make_net(lib):

@@ -5,12 +5,16 @@ import math
 
 import numpy as np
 import pytest
+from nn_compare import assert_close
 
 import edutorch
 from edutorch import nn
-from edutorch.nn.utils import (clip_grad_norm_, clip_grad_value_, parameters_to_vector,
-                               vector_to_parameters)
-from nn_compare import assert_close
+from edutorch.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
+)
 
 RNG = np.random.default_rng(3)
 SHAPES = [(3, 4), (4,), (2, 2, 2)]

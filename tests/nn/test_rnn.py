@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, copy_weights
 
 import edutorch
 from edutorch import nn
 from edutorch.autograd import gradcheck, gradgradcheck
-from nn_compare import assert_close, copy_weights
 
 RNG = np.random.default_rng(3)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nn_compare import assert_close, copy_weights
 
 import edutorch
 from edutorch import nn
 from edutorch.autograd import gradcheck
-from nn_compare import assert_close, copy_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore:Support for mismatched",
                                         "ignore:enable_nested_tensor")

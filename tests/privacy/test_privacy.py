@@ -10,8 +10,14 @@ import pytest
 
 import edutorch
 import edutorch.nn as enn
-from edutorch.privacy import (DPOptimizer, GradSampleModule, PrivacyEngine, RDPAccountant,
-                              UniformWithReplacementSampler, get_noise_multiplier)
+from edutorch.privacy import (
+    DPOptimizer,
+    GradSampleModule,
+    PrivacyEngine,
+    RDPAccountant,
+    UniformWithReplacementSampler,
+    get_noise_multiplier,
+)
 from edutorch.privacy.rdp import log_erfc
 
 torch = pytest.importorskip("torch")

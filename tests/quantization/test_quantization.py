@@ -3,8 +3,6 @@ observers' parameters bit-equal, quantized layers within one quantization step, 
 weights on disk."""
 from __future__ import annotations
 
-import copy
-import os
 import warnings
 
 import numpy as np

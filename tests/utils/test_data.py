@@ -7,10 +7,21 @@ import numpy as np
 import pytest
 
 import edutorch
-from edutorch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset,
-                                 IterableDataset, RandomSampler, SequentialSampler, Subset,
-                                 SubsetRandomSampler, TensorDataset, default_collate,
-                                 default_convert, random_split)
+from edutorch.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    random_split,
+)
 
 
 def _dataset(n=10):

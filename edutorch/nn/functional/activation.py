@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import warnings
 
-from ..._ops.activation import log_softmax as _log_softmax, softmax as _softmax
+from ..._ops.activation import log_softmax as _log_softmax
+from ..._ops.activation import softmax as _softmax
 from ..._ops.pointwise import where as _where
 from ...tensor import Tensor
 

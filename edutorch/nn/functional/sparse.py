@@ -1,8 +1,8 @@
 """Lookups by integer index: ``embedding`` (rows of a table) and ``one_hot``."""
 from __future__ import annotations
 
-from ... import backend
 from ... import _dtype as dt
+from ... import backend
 from ..._ops.creation import arange
 from ..._ops.pointwise import where
 from ...autograd import grad_mode

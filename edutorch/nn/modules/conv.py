@@ -7,7 +7,6 @@ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias.
 """
 from __future__ import annotations
 
-
 from ... import _ops
 from ...tensor import Tensor
 from .. import functional as F

@@ -43,9 +43,9 @@ def _numpy_to_tensor(a) -> Tensor:
 
 def default_collate(batch):
     """Merge a list of samples into a batch (see the table in this module's docstring)."""
+    from ... import _dtype as dt
     from ..._ops.creation import tensor
     from ..._ops.shape import stack
-    from ... import _dtype as dt
 
     elem = batch[0]
     if isinstance(elem, Tensor):

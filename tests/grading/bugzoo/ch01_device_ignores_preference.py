@@ -1,7 +1,6 @@
 """pick_device ignores ``prefer_gpu``: a GPU is used whenever one is there."""
-from solutions.ch01_setup import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch01_setup import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch01_setup", "pick_device"
 BUG = "prefer_gpu=False still picks cuda when it is available"

@@ -1,7 +1,6 @@
 """make_tensor checks the name but then lets edutorch infer the dtype from the data."""
-from solutions.ch01_setup import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch01_setup import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch01_setup", "make_tensor"
 BUG = "the dtype is validated and then not passed to edutorch.tensor"

@@ -1,7 +1,6 @@
 """numpy_round_trip copies the array (``edutorch.tensor``) instead of sharing its memory."""
-from solutions.ch01_setup import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch01_setup import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch01_setup", "numpy_round_trip"
 BUG = "edutorch.tensor(a) copies; the tensor must share a's memory (from_numpy)"

@@ -1,7 +1,7 @@
 """matmul_backward forgets to sum over broadcast batch dimensions."""
-from solutions.ch02_autograd import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch02_autograd import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch02_autograd", "matmul_backward"
 BUG = "G B^T and A^T G are returned with the broadcast batch shape"

@@ -1,7 +1,7 @@
 """matmul_backward relies on the reader's own sum_to_shape, which keeps stretched dimensions."""
-from solutions.ch02_autograd import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch02_autograd import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch02_autograd", "matmul_backward"
 BUG = "its helper sum_to_shape does not sum stretched size-1 dimensions"

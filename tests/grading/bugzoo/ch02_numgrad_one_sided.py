@@ -1,7 +1,7 @@
 """numerical_gradient uses the one-sided difference (f(x+eps) - f(x)) / eps."""
-from solutions.ch02_autograd import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch02_autograd import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch02_autograd", "numerical_gradient"
 BUG = "forward difference: error O(eps) instead of O(eps^2)"

@@ -1,7 +1,7 @@
 """bce_with_logits takes log(sigmoid(z)) directly: log(0) for large logits."""
-from solutions.ch03_algorithms import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch03_algorithms import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch03_algorithms", "bce_with_logits"
 BUG = "naive log(sigmoid(z)) and log(1 - sigmoid(z)) overflow to -inf"

@@ -1,7 +1,7 @@
 """softmax_cross_entropy exponentiates the raw logits: overflow at logits ~1000."""
-from solutions.ch03_algorithms import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch03_algorithms import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch03_algorithms", "softmax_cross_entropy"
 BUG = "no max subtraction before exp"

@@ -1,7 +1,6 @@
 """minibatches always drops the last, partial batch (an off-by-one in the range)."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "minibatches"
 BUG = "range(0, n - batch_size + 1, batch_size) loses the tail even without drop_last"

@@ -1,7 +1,6 @@
 """minibatches shuffles X but takes y in the original order: pairs no longer match."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "minibatches"
 BUG = "X[idx] with y[start:stop]"

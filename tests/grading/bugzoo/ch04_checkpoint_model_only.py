@@ -1,7 +1,6 @@
 """save_checkpoint saves the model but not the optimizer (momentum is lost on resume)."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "save_checkpoint"
 BUG = "the optimizer's state_dict is not saved"

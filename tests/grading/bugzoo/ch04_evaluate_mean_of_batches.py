@@ -1,7 +1,6 @@
 """evaluate averages the batch losses: wrong when the last batch is smaller."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "evaluate"
 BUG = "mean of batch means instead of the per-sample mean"

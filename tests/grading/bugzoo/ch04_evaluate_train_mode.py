@@ -1,7 +1,6 @@
 """evaluate leaves the model in training mode: dropout stays on."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "evaluate"
 BUG = "model.eval() is missing"

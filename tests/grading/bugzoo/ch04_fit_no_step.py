@@ -1,9 +1,8 @@
 """fit_linear_regression computes gradients but never updates the model."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
 from edutorch import nn
 from edutorch.utils.data import DataLoader, TensorDataset
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "fit_linear_regression"
 BUG = "optimizer.step() is missing"

@@ -1,9 +1,8 @@
 """fit_linear_regression never zeroes the gradients: they pile up step after step."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import edutorch
 from edutorch import nn
 from edutorch.utils.data import DataLoader, TensorDataset
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "fit_linear_regression"
 BUG = "optimizer.zero_grad() is missing"

@@ -1,7 +1,7 @@
 """train_val_split takes the last rows as validation, without shuffling."""
-from solutions.ch04_training import *  # noqa: F401,F403
-
 import math
+
+from solutions.ch04_training import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch04_training", "train_val_split"
 BUG = "no random permutation before splitting"

@@ -1,9 +1,9 @@
 """causal_attention zeroes future weights after the softmax (rows no longer sum to 1)."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import math
 
 import numpy as np
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "causal_attention"
 BUG = "mask applied after softmax"

@@ -1,7 +1,7 @@
 """causal_attention divides the scores by d instead of sqrt(d)."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "causal_attention"
 BUG = "scores / d"

@@ -1,7 +1,7 @@
 """conv_output_size rounds the number of strides up."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import math
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "conv_output_size"
 BUG = "ceil instead of floor"

@@ -1,7 +1,7 @@
 """ctc_nll lets the path skip the blank between two equal labels."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "ctc_nll"
 BUG = "skip allowed between repeated labels"

@@ -1,7 +1,7 @@
 """ctc_nll multiplies probabilities instead of adding logs: underflows on long inputs."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "ctc_nll"
 BUG = "forward recursion in probability space"

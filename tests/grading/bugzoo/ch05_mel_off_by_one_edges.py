@@ -1,8 +1,8 @@
 """mel_filterbank spaces n_mels + 1 points instead of n_mels + 2 (edges shifted)."""
+import numpy as np
+
 from solutions.ch05_applications import *  # noqa: F401,F403
 from solutions.ch05_applications import _hz_to_mel, _mel_to_hz
-
-import numpy as np
 
 CHAPTER, BREAKS = "ch05_applications", "mel_filterbank"
 BUG = "n_mels + 1 corner points"

@@ -1,7 +1,7 @@
 """mel_filterbank spaces the corner points evenly in Hz (mixing Hz and mel)."""
-from solutions.ch05_applications import *  # noqa: F401,F403
-
 import numpy as np
+
+from solutions.ch05_applications import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch05_applications", "mel_filterbank"
 BUG = "points evenly spaced in Hz, not mel"

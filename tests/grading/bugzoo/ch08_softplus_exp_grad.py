@@ -1,7 +1,6 @@
 """softplus's backward returns grad * exp(x), not grad * sigmoid(x)."""
 import edutorch
 from edutorch.autograd import Function
-
 from solutions.ch08_faq import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch08_faq", "softplus"

@@ -1,7 +1,6 @@
 """softplus computes log(1 + exp(x)) directly: inf at x = 800."""
 import edutorch
 from edutorch.autograd import Function
-
 from solutions.ch08_faq import *  # noqa: F401,F403
 
 CHAPTER, BREAKS = "ch08_faq", "softplus"
