@@ -25,7 +25,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 torch = pytest.importorskip("torch")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
@@ -124,6 +124,25 @@ def _outputs(out):
     return [out]
 
 
+def _builtin_type(e: BaseException) -> type:
+    """The Python exception class an error is (PyTorch's own errors subclass these)."""
+    return next(c for c in type(e).__mro__ if c.__module__ == "builtins")
+
+
+def _raises_like(torch_error, call, what):
+    """``call`` must raise where PyTorch raised, an exception of the same Python type
+    (``IndexError`` for an index out of range, ``RuntimeError`` for a shape mismatch ...)."""
+    kind = _builtin_type(torch_error)
+    try:
+        call()
+    except Exception as e:  # noqa: BLE001
+        assert isinstance(e, kind), (f"{what}: edutorch raised {type(e).__name__}: {e}; "
+                                     f"PyTorch raised {kind.__name__}: {torch_error}")
+        return
+    raise AssertionError(f"{what}: edutorch did not raise; PyTorch raised "
+                         f"{type(torch_error).__name__}: {torch_error}")
+
+
 def compare(fn, *inputs, grad=True, check_grad=True):
     """Run ``fn(lib, *tensors)`` in both libraries and compare as described above.
 
@@ -136,9 +155,7 @@ def compare(fn, *inputs, grad=True, check_grad=True):
         want = fn(torch, *t_in)
     except Exception as e:  # noqa: BLE001 - whatever PyTorch refuses, edutorch must refuse
         e_in = build(edutorch)
-        with pytest.raises(Exception):
-            fn(edutorch, *e_in)
-            print("PyTorch raised:", type(e).__name__, e)
+        _raises_like(e, lambda: fn(edutorch, *e_in), "forward")
         return
     e_in = build(edutorch)
     try:
@@ -167,7 +184,11 @@ def compare(fn, *inputs, grad=True, check_grad=True):
                  for _, w in pairs)
     e_loss = sum((g * edutorch.from_numpy(_weights(tuple(g.shape), _name(g.dtype)))).sum()
                  for g, _ in pairs)
-    t_loss.backward()
+    try:
+        t_loss.backward()
+    except Exception as e:  # noqa: BLE001 - a backward PyTorch refuses (no derivative defined)
+        _raises_like(e, e_loss.backward, "backward")
+        return
     e_loss.backward()
     for k, (e, t) in enumerate(leaves):
         if t.grad is None:
@@ -200,8 +221,8 @@ BINARY_FN = {
 def test_binary_tensor_tensor(pair, op):
     x, y = pair
     if op in BINARY:
-        # floor_divide has no derivative in PyTorch (backward raises): values only
-        compare(lambda lib, a, b: BINARY[op](a, b), x, y, check_grad=op != "floordiv")
+        # (floor_divide has no derivative in PyTorch: its backward must raise in both)
+        compare(lambda lib, a, b: BINARY[op](a, b), x, y)
     else:
         compare(BINARY_FN[op], x, y)
 
@@ -216,9 +237,14 @@ SCALARS = st.one_of(st.integers(-5, 5), st.floats(-4, 4, width=32), st.booleans(
 def test_binary_tensor_scalar(x, s, op, left):
     f = BINARY[op]
     if left:
-        compare(lambda lib, a: f(s, a), x, check_grad=op != "floordiv")
+        # A Python bool to the power of a tensor fails inside PyTorch 2.13 itself
+        # ("INTERNAL ASSERT FAILED ... Scalar.cpp ... unknown ivalue tag", a PyTorch bug,
+        # not a refusal by design): no reference to compare with. edutorch computes it
+        # (True ** x is 1, False ** x is 1 where x == 0 and 0 elsewhere).
+        assume(not (op == "pow" and isinstance(s, bool)))
+        compare(lambda lib, a: f(s, a), x)
     else:
-        compare(lambda lib, a: f(a, s), x, check_grad=op != "floordiv")
+        compare(lambda lib, a: f(a, s), x)
 
 
 @FUZZ
@@ -421,7 +447,7 @@ def test_indexing_write(data, value):
 # ---------------------------------------------------------------------------------------------
 
 @FUZZ
-@given(x=arrays(FLOATS + ("int64",)).filter(lambda a: a.dtype.kind == "f" or a.size),
+@given(x=arrays(FLOATS + ("int64",)),
        dim=st.integers(-4, 3),
        fn=st.sampled_from(["softmax", "log_softmax"]))
 def test_softmax(x, dim, fn):

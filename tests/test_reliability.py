@@ -548,3 +548,210 @@ def test_item9_gradients_at_nan_follow_torch(torch):
         np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
         if ty.grad is not None:
             np.testing.assert_array_equal(ey.grad.numpy(), ty.grad.numpy())
+
+
+# =============================================================================================
+# Found by the large fuzz run (tests/test_fuzz.py at 500 examples per test)
+# =============================================================================================
+
+def _grads_like_torch(torch, fn, *arrays):
+    """``fn(lib, *leaves)`` in both libraries: same values, same gradients of the sum."""
+    ex = [edutorch.tensor(a, requires_grad=True) for a in arrays]
+    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
+    got, want = fn(edutorch, *ex), fn(torch, *tx)
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    got.sum().backward()
+    want.sum().backward()
+    for e, t in zip(ex, tx):
+        np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_fuzz_remainder_by_infinity_gradient(torch):
+    """d(a % b)/db = -(a // b), and 1.5 // -inf is -1 (not floor(1.5 / -inf) = -0)."""
+    inf = float("inf")  # (NaN where PyTorch has NaN: assert_array_equal treats NaNs as equal)
+    a = np.array([1.5, -1.5, inf, 0.0, 3.0, 1.5], dtype="float32")
+    b = np.array([-inf, inf, 1.5, -1.5, 2.0, 0.0], dtype="float32")
+    _grads_like_torch(torch, lambda lib, x, y: x % y, a, b)
+    _grads_like_torch(torch, lambda lib, x, y: lib.fmod(x, y), a, b)
+
+
+def test_fuzz_remainder_zero_has_torch_sign(torch):
+    x = np.array([0.0, -0.0, 3.0, -3.0], dtype="float32")
+    for d in (-2.0, 2.0):
+        got = (edutorch.tensor(x) % d).numpy()
+        want = (torch.tensor(x) % d).numpy()
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_fuzz_fmod_is_not_remainder(torch):
+    """fmod keeps the dividend's sign (C's fmod); it used to be an alias of remainder."""
+    x = np.array([-3.0, 3.0, -0.5], dtype="float32")
+    for d in (2.0, -2.0):
+        got = edutorch.fmod(edutorch.tensor(x), d).numpy()
+        np.testing.assert_array_equal(got, torch.fmod(torch.tensor(x), d).numpy())
+    assert edutorch.tensor([-3, 3]).fmod(2).tolist() == [-1, 1]
+
+
+def test_fuzz_pow_gradient_at_zero_to_the_zero(torch):
+    """0. ** 0.: PyTorch takes d/dbase as 0 where the exponent is 0 (not 0 * 0**-1 = NaN)."""
+    a = np.array([0.0, 0.0, 2.0, 0.0], dtype="float32")
+    b = np.array([0.0, 1.0, 0.0, 2.0], dtype="float32")
+    _grads_like_torch(torch, lambda lib, x, y: x ** y, a, b)
+
+
+@pytest.mark.parametrize("exponent", [False, True, 0, 0.0, 2])
+def test_fuzz_pow_python_exponent_gradient(torch, exponent):
+    """x ** False: PyTorch's zero-exponent shortcut does not apply to a bool: NaN at 0."""
+    a = np.array([0.0, 2.0, -1.5], dtype="float32")
+    _grads_like_torch(torch, lambda lib, x: x ** exponent, a)
+
+
+@pytest.mark.parametrize("base", [0, 0.0, -2.0, 2.0])
+def test_fuzz_number_to_tensor_power_gradient(torch, base):
+    """0 ** x and (-2) ** x used to raise Python's "math domain error" in backward."""
+    a = np.array([-1.0, 0.0, 1.5, 2.0], dtype="float32")
+    _grads_like_torch(torch, lambda lib, x: base ** x, a)
+
+
+def test_fuzz_integer_tensor_negative_powers(torch):
+    base = [0, 1, -1, 2, -2, 5, 0]
+    exp = [-1, -2, -3, -1, -1, 0, 0]
+    for dtype in ("int64", "int8"):
+        got = edutorch.tensor(base, dtype=getattr(edutorch, dtype)) ** edutorch.tensor(exp)
+        want = torch.tensor(base, dtype=getattr(torch, dtype)) ** torch.tensor(exp)
+        assert got.tolist() == want.tolist() and str(got.dtype)[9:] == str(want.dtype)[6:]
+    assert (0 ** edutorch.tensor([-1, 0, 2])).tolist() == (0 ** torch.tensor([-1, 0, 2])).tolist()
+    # a negative Python int exponent stays refused, also for uint8 (where -1 wraps to 255)
+    for dtype in ("int64", "uint8"):
+        _raises_like_torch(torch, lambda d=dtype: edutorch.zeros(2, dtype=getattr(edutorch, d)) ** -1,
+                           lambda d=dtype: torch.zeros(2, dtype=getattr(torch, d)) ** -1,
+                           "Integers to negative integer powers are not allowed")
+
+
+def test_fuzz_float_to_bool_tensor_power_backward_refused_like_torch(torch):
+    """PyTorch's pow derivative computes exponent - 1, which it refuses for a bool tensor."""
+    def run(lib):
+        x = lib.tensor([0.0, 2.0], requires_grad=True)
+        (x ** lib.tensor([True, False])).sum().backward()
+    _raises_like_torch(torch, lambda: run(edutorch), lambda: run(torch), "Subtraction")
+
+
+@pytest.mark.parametrize("op,name", [(lambda x: 3 % x, "remainder"),
+                                     (lambda x: x // 2, "floor_divide"),
+                                     (lambda x: 3 // x, "floor_divide")])
+def test_fuzz_ops_without_derivative_record_a_node_that_raises(torch, op, name):
+    """PyTorch: the result requires grad; backward through it raises, naming the op."""
+    x = edutorch.tensor([1.5, 2.0], requires_grad=True)
+    y = op(x)
+    tx = torch.tensor([1.5, 2.0], requires_grad=True)
+    assert y.requires_grad and y.grad_fn.name() == type(op(tx).grad_fn).__name__ == \
+        "NotImplemented"
+    np.testing.assert_array_equal(y.detach().numpy(), op(tx).detach().numpy())
+    with pytest.raises(RuntimeError, match=f"derivative for aten::{name} is not implemented"):
+        (y * 2 + x).sum().backward()
+
+
+def test_fuzz_div_floor_has_zero_derivative(torch):
+    x = edutorch.tensor([1.5, -2.0], requires_grad=True)
+    tx = torch.tensor([1.5, -2.0], requires_grad=True)
+    (edutorch.div(x, 0.7, rounding_mode="floor") + x).sum().backward()
+    (torch.div(tx, 0.7, rounding_mode="floor") + tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("uint8", -1, 2), ("uint8", -255, 3), ("uint8", None, -3),
+                                         ("uint8", -1, None), ("int8", -128, 127),
+                                         ("bool", -1, 2)])
+def test_fuzz_clamp_integer_bounds_wrap_like_torch(torch, dtype, lo, hi):
+    """A bound an unsigned dtype cannot hold wraps (uint8: -1 is 255) as PyTorch converts it;
+    before, clamp(uint8 0, -1, 2) gave 0 where PyTorch gives 2."""
+    values = [0, 5, 200] if dtype == "uint8" else [0, 5, 100] if dtype == "int8" else [True, False]
+    got = edutorch.clamp(edutorch.tensor(values, dtype=getattr(edutorch, dtype)), lo, hi)
+    want = torch.clamp(torch.tensor(values, dtype=getattr(torch, dtype)), lo, hi)
+    assert got.tolist() == want.tolist() and str(got.dtype)[9:] == str(want.dtype)[6:]
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("uint8", -256, 2), ("uint8", 0, 300),
+                                         ("int8", -129, 2), ("int8", 0, 128)])
+def test_fuzz_clamp_bounds_out_of_range_refused(torch, dtype, lo, hi):
+    _raises_like_torch(
+        torch, lambda: edutorch.tensor([1], dtype=getattr(edutorch, dtype)).clamp(lo, hi),
+        lambda: torch.tensor([1], dtype=getattr(torch, dtype)).clamp(lo, hi),
+        "cannot be converted to type")
+
+
+@pytest.mark.parametrize("src,dst", [(0, 0), (-1, 0), (0, -1), ((0,), (-1,))])
+def test_fuzz_movedim_of_0d_tensor(torch, src, dst):
+    x = edutorch.tensor(3.0, requires_grad=True)
+    y = edutorch.movedim(x, src, dst)
+    assert y.shape == () and y.item() == torch.movedim(torch.tensor(3.0), src, dst).item()
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("shape,src,dst", [((), 1, 0), ((2, 3, 4), (0, 0), (0, 1)),
+                                           ((2, 3, 4), (0, 1), (2,))])
+def test_fuzz_movedim_checks_like_torch(torch, shape, src, dst):
+    _raises_like_torch(torch, lambda: edutorch.zeros(shape).movedim(src, dst),
+                       lambda: torch.zeros(shape).movedim(src, dst))
+
+
+@pytest.mark.parametrize("shape,key", [
+    ((1, 0), ([1],)), ((1, 0), ([5], Ellipsis)), ((2, 0), ([1, -3],)),
+    ((2, 0, 3), ([7], slice(None), [1])), ((3, 4), ([5], [])),
+])
+def test_fuzz_out_of_range_index_that_picks_nothing(torch, shape, key):
+    """PyTorch checks each index as it copies an element: with no element to copy, an index
+    out of range is no error (reading, writing, and the gradient)."""
+    def keyed(lib):
+        return tuple(lib.tensor(k, dtype=lib.int64) if isinstance(k, list) else k for k in key)
+    x = edutorch.zeros(*shape, requires_grad=True)
+    got = x[keyed(edutorch)]
+    want = torch.zeros(*shape)[keyed(torch)]
+    assert tuple(got.shape) == tuple(want.shape) and got.numel() == 0
+    got.sum().backward()
+    assert tuple(x.grad.shape) == shape
+    b, tb = edutorch.zeros(*shape), torch.zeros(*shape)
+    b[keyed(edutorch)] = 1.0
+    tb[keyed(torch)] = 1.0
+    np.testing.assert_array_equal(b.numpy(), tb.numpy())
+
+
+@pytest.mark.parametrize("shape,key", [((0, 0), ([0],)), ((2, 0, 3), (slice(None), [1, -3])),
+                                       ((1, 0), (slice(None), [1])), ((3, 4), ([5],))])
+def test_fuzz_out_of_range_index_still_refused(torch, shape, key):
+    """An index into a dim of size 0 that picks something, or any element actually read out of
+    range, stays an IndexError."""
+    def keyed(lib):
+        return tuple(lib.tensor(k, dtype=lib.int64) if isinstance(k, list) else k for k in key)
+    _raises_like_torch(torch, lambda: edutorch.zeros(*shape)[keyed(edutorch)],
+                       lambda: torch.zeros(*shape)[keyed(torch)], "out of bounds")
+
+
+def test_fuzz_shape_ops_on_0d_and_empty(torch):
+    x, tx = edutorch.tensor(3.0), torch.tensor(3.0)
+    assert x.flip(0).item() == tx.flip(0).item() == 3.0
+    for call in (lambda t: t.flip([0, -1]), lambda t: t.split(1), lambda t: t.chunk(2)):
+        _raises_like_torch(torch, lambda c=call: c(x), lambda c=call: c(tx))
+    for n in (1, 3):
+        assert [tuple(p.shape) for p in edutorch.zeros(0, 2).chunk(n)] == \
+            [tuple(p.shape) for p in torch.zeros(0, 2).chunk(n)]
+    # a legacy empty 1-D tensor in cat takes no part, but gets an (empty) gradient
+    a, b = edutorch.zeros(2, 2, requires_grad=True), edutorch.zeros(0, requires_grad=True)
+    edutorch.cat([a, b]).sum().backward()
+    assert b.grad is not None and tuple(b.grad.shape) == (0,)
+
+
+def test_fuzz_errors_of_torch_type(torch):
+    """softmax of an integer tensor: NotImplementedError (after the dim check), an empty one
+    stays as it is; amax over an empty dim: IndexError."""
+    _raises_like_torch(torch, lambda: F.softmax(edutorch.zeros(3, dtype=edutorch.int64), 0),
+                       lambda: torch.softmax(torch.zeros(3, dtype=torch.int64), 0),
+                       "not implemented for 'Long'")
+    _raises_like_torch(torch, lambda: F.softmax(edutorch.zeros(3, dtype=edutorch.int64), 1),
+                       lambda: torch.softmax(torch.zeros(3, dtype=torch.int64), 1),
+                       "Dimension out of range")
+    e = F.log_softmax(edutorch.zeros(0, 3, dtype=edutorch.int64), 1)
+    assert e.dtype == edutorch.int64 and tuple(e.shape) == (0, 3)
+    _raises_like_torch(torch, lambda: edutorch.zeros(0, 2).amax(0),
+                       lambda: torch.zeros(0, 2).amax(0), "to have non-zero size")

@@ -17,6 +17,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        if x.dtype.kind != "f":  # an empty integer tensor (see _prepare): stays as it is
+            return x.copy()
         e = xp_of(x).exp(x - _max(x, dim))
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -35,6 +37,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        if x.dtype.kind != "f":  # an empty integer tensor (see _prepare): stays as it is
+            return x.copy()
         xp = xp_of(x)
         shifted = x - _max(x, dim)
         y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
@@ -59,12 +63,15 @@ def _prepare(x, dim, dtype, op):
     if dim is None:
         raise TypeError(f"{op}() missing required argument 'dim' (edutorch follows PyTorch's "
                         f"recommendation and does not guess it)")
+    ndim = x._data.ndim
+    d = wrap_dim(dim, ndim, op) if ndim else wrap_dim(dim, 0, op) and None
     if dtype is not None:
         x = x.to(dt.to_dtype(dtype))
-    elif x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype.name}")
-    ndim = x._data.ndim
-    return x, (wrap_dim(dim, ndim, op) if ndim else wrap_dim(dim, 0, op) and None)
+    elif x._data.dtype.kind != "f" and x._data.size:  # (an empty one has nothing to compute)
+        raise NotImplementedError(f'"{op}" not implemented for '
+                                  f"'{dt.scalar_type_name(x.dtype)}' (pass dtype=, e.g. "
+                                  f"dtype=torch.float32)")
+    return x, d
 
 
 @op("softmax")

@@ -39,6 +39,8 @@ def normalize_key(x: Tensor, key):
         elif isinstance(k, (list, range)) or hasattr(k, "__array_interface__") or (
                 backend.is_gpu_array(k)):
             a = xp.asarray(k)
+            if a.dtype.kind == "f" and a.size == 0 and isinstance(k, (list, range)):
+                a = a.astype(dt.int64.np)  # [] holds no floats: an empty index, as in PyTorch
             if a.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  "tensors")
@@ -71,6 +73,68 @@ def _list_is_tuple(key: list) -> bool:
         for k in key)
 
 
+def read(a, key):
+    """``a[key]`` on arrays. An out-of-range index that picks no element is no error, as in
+    PyTorch, which checks each index as it copies an element: ``zeros(1, 0)[[5]]`` is empty."""
+    try:
+        return a[key]
+    except IndexError:
+        shape = _empty_result_shape(a, key)
+        if shape is None:
+            raise
+        return xp_of(a).empty(shape, dtype=a.dtype)
+
+
+def write(a, key, v) -> None:
+    """``a[key] = v`` on arrays; nothing to write (and no error) where ``a[key]`` would be
+    empty even with out-of-range indices (see ``read``)."""
+    try:
+        a[key] = v
+    except IndexError:
+        shape = _empty_result_shape(a, key)
+        if shape is None:
+            raise
+        xp_of(a).broadcast_to(v, shape)  # the value must still fit: raises ValueError if not
+
+
+def _empty_result_shape(a, key):
+    """The shape of ``a[key]`` when it has no elements whatever the integer index arrays
+    hold; None otherwise. It indexes a stand-in: every dim that an index array picks from
+    gets size at least 1, and every index array becomes zeros (valid there)."""
+    consumed = sum(k.ndim if _is_array(k) and k.dtype == bool else 1
+                   for k in key if k is not None and k is not Ellipsis)
+    if consumed > a.ndim:
+        return None
+    xp = xp_of(a)
+    sizes, stand_in, d = list(a.shape), [], 0
+    picks_from_empty = picks_nothing = False
+    for k in key:
+        if k is Ellipsis:
+            d += a.ndim - consumed
+        elif _is_array(k) and k.dtype != bool:
+            picks_from_empty = picks_from_empty or sizes[d] == 0
+            picks_nothing = picks_nothing or k.size == 0
+            sizes[d] = max(sizes[d], 1)
+            k = xp.zeros(k.shape, dtype=k.dtype)
+            d += 1
+        elif k is not None:
+            if _is_array(k):  # a mask: it picks as many as it has True values
+                picks_nothing = picks_nothing or (k.ndim and not k.any())
+            d += k.ndim if _is_array(k) else 1
+        stand_in.append(k)
+    if picks_from_empty and not picks_nothing:
+        return None  # PyTorch refuses up front: no index is valid in a dim of size 0
+    try:
+        shape = xp.broadcast_to(xp.zeros((), dtype=a.dtype), sizes)[tuple(stand_in)].shape
+    except (IndexError, ValueError):
+        return None
+    return shape if 0 in shape else None
+
+
+def _is_array(k) -> bool:
+    return hasattr(k, "dtype") and hasattr(k, "ndim")
+
+
 @builtin("index", backward_name="IndexBackward0")
 class Index(Function):
     """``x[key]``: a view for basic keys, a copy for advanced ones. The gradient is zeros
@@ -80,7 +144,7 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, key=(), advanced=False):
         ctx.shape, ctx.key, ctx.advanced = x.shape, key, advanced
-        return x[key]
+        return read(x, key) if advanced else x[key]
 
     @staticmethod
     def backward(ctx, grad):
@@ -97,7 +161,8 @@ class IndexGrad(Function):
         ctx.key, ctx.advanced = key, advanced
         z = xp_of(g).zeros(shape, dtype=g.dtype)
         if advanced:
-            backend.scatter_add(z, key, g)
+            if g.size:  # (an empty g may come with out-of-range indices: see ``read``)
+                backend.scatter_add(z, key, g)
         else:
             z[key] = g
         return z
@@ -135,11 +200,11 @@ class IndexPut(Function):
         ctx.key, ctx.advanced = key, advanced
         out = x.copy()
         try:
-            out[key] = v.astype(x.dtype, copy=False)
+            write(out, key, v.astype(x.dtype, copy=False))
         except ValueError as e:
             raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
                                f"{list(v.shape)} cannot be broadcast to indexing result of "
-                               f"shape {list(x[key].shape)} ({e})") from None
+                               f"shape {list(read(x, key).shape)} ({e})") from None
         return out
 
     @staticmethod
@@ -149,7 +214,7 @@ class IndexPut(Function):
         if need_x:
             keep = xp_of(grad._data if hasattr(grad, "_data") else grad).ones(grad.shape,
                                                                               dtype=bool)
-            keep[ctx.key] = False
+            write(keep, ctx.key, False)
             gx = grad * (wrap(keep) if hasattr(grad, "_data") else keep)
         if need_v:
             gv = Index.apply(grad, key=ctx.key, advanced=ctx.advanced)
@@ -165,7 +230,8 @@ def index_put(x, key, value, accumulate=False):
         value = make(value, dtype=x.dtype, device=x.device)
     check_devices("index_put", x, value)
     if accumulate:
-        return x + index_grad(value.expand(x._data[nkey].shape), x._data.shape, nkey, advanced)
+        return x + index_grad(value.expand(read(x._data, nkey).shape), x._data.shape, nkey,
+                              advanced)
     return IndexPut.apply(x, value, key=nkey, advanced=advanced)
 
 
@@ -194,11 +260,12 @@ def _setitem(x, key, value):
         if isinstance(value, Tensor) and type(v) is not type(x._data):
             raise device_error("index_put", x, value)
         try:
-            x._data[nkey] = v
+            write(x._data, nkey, v)
         except ValueError as e:
             raise RuntimeError(f"index_put: shape mismatch: value of shape "
                                f"{list(getattr(v, 'shape', ()))} cannot be broadcast to indexing "
-                               f"result of shape {list(x._data[nkey].shape)} ({e})") from None
+                               f"result of shape {list(read(x._data, nkey).shape)} ({e})") \
+                from None
         x._vc[0] += 1
         return
     inplace.apply_tracked(x, lambda old: index_put(old, key, value), "index_put_")

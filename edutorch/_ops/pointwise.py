@@ -152,7 +152,7 @@ def div(input, other, *, rounding_mode=None):
     """``input / other`` (true division: integers give the default float dtype); with
     ``rounding_mode`` ``"floor"`` or ``"trunc"``, rounded."""
     if rounding_mode == "floor":
-        return floor_divide(input, other)
+        return DivFloor.apply(input, other)
     if rounding_mode == "trunc":
         q = Div.apply(input, other)
         return q.trunc() if input.is_floating_point() else q.trunc().to(input.dtype)
@@ -183,16 +183,21 @@ def rdiv(input, other):
     return Rdiv.apply(input, other=other)
 
 
-@builtin("floor_divide")
+@builtin("floor_divide", backward_name="NotImplemented")
 class FloorDivide(Function):
-    """``a // b``, rounding down (Python's convention); a step function: no gradient."""
-    differentiable = False
+    """``a // b``, rounding down (Python's convention). PyTorch defines no derivative for
+    ``floor_divide``: the result requires grad, and a backward through it raises, naming the
+    op (``div(a, b, rounding_mode="floor")`` is the same step function with derivative 0)."""
 
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b, "floor_divide")
         _check_integer_division(a, b, "div_floor")
         return a // b
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 def _check_integer_division(dividend, divisor, kernel):
@@ -215,6 +220,16 @@ def floor_divide(input, other):
     return FloorDivide.apply(input, other)
 
 
+@builtin("div", backward_name="DivBackward2")
+class DivFloor(FloorDivide):
+    """``div(a, b, rounding_mode="floor")``: ``a // b``, a step function: derivative 0."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = ctx.xp.zeros_like(grad)
+        return tuple(zero if need else None for need in ctx.needs_input_grad)
+
+
 def rfloordiv(input, other):
     """``other // input`` for a number ``other``."""
     from .creation import full_like
@@ -224,48 +239,100 @@ def rfloordiv(input, other):
 
 @builtin("remainder")
 class Remainder(Function):
-    """``a % b`` with the sign of ``b``: d/da = 1, d/db = -floor(a / b)."""
+    """``a % b`` with the sign of ``b``: d/da = 1, d/db = -(a // b)."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         a2, b2 = promote(a, b, "remainder")
         _check_integer_division(a2, b2, "remainder")
-        return a2 % b2
+        return _remainder(a2, b2)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * ctx.xp.floor(a / b) if need_b else None)
+        # a // b, not floor(a / b): 1.5 // -inf is -1 (the remainder is -inf), while
+        # floor(1.5 / -inf) is -0; as in PyTorch, a step with derivative 0 (DivFloor), so
+        # that a second derivative goes through
+        return (grad if need_a else None), (-grad * DivFloor.apply(a, b) if need_b else None)
 
 
-@op("remainder", aliases=("fmod",))
+def _remainder(a, b):
+    """``a % b`` as PyTorch computes it: C's ``fmod``, moved by ``b`` when the signs differ.
+    (NumPy's ``%`` agrees except for the sign of a zero result: PyTorch's 0. % -2 is +0.)"""
+    if a.dtype.kind != "f":
+        return a % b
+    xp = xp_of(a)
+    m = xp.fmod(a, b)
+    return xp.where((m != 0) & ((b < 0) != (m < 0)), m + b, m)
+
+
+@op("remainder")
 def remainder(input, other):
     """``input % other`` with the sign of ``other`` (Python's convention)."""
     return Remainder.apply(input, other)
 
 
+@builtin("fmod")
+class Fmod(Function):
+    """C's ``fmod``: the remainder of ``a / b`` truncated, with the sign of ``a``;
+    d/da = 1, d/db = -trunc(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        a2, b2 = promote(a, b, "fmod")
+        _check_integer_division(a2, b2, "fmod")
+        return xp_of(a2).fmod(a2, b2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * ctx.xp.trunc(a / b) if need_b else None)
+
+
+@op("fmod", inplace=True)
+def fmod(input, other):
+    """``input`` modulo ``other`` with the sign of ``input`` (C's ``fmod``; compare
+    ``remainder``)."""
+    return Fmod.apply(input, other)
+
+
+@builtin("rremainder", backward_name="NotImplemented")
+class RemainderScalarSelf(Function):
+    """``number % a``. PyTorch defines no derivative here: the result requires grad, and a
+    backward through it raises, naming the op."""
+
+    @staticmethod
+    def forward(ctx, a, other):
+        divisor, number = promote(a, other, "remainder")
+        dividend = xp_of(divisor).full(divisor.shape, number, dtype=divisor.dtype)
+        _check_integer_division(dividend, divisor, "remainder")
+        return _remainder(dividend, divisor)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
 def rremainder(input, other):
-    """``other % input`` for a number ``other`` (PyTorch has no derivative w.r.t. ``input``)."""
-    from ..autograd.grad_mode import is_grad_enabled
-    from .creation import full_like
-    if input._rg and is_grad_enabled():
-        raise RuntimeError("remainder: gradient w.r.t. the divisor of number % tensor is not "
-                           "implemented")
-    return Remainder.apply(full_like(input, other, dtype=dt.result_type(input, other)), input)
+    """``other % input`` for a number ``other``."""
+    return RemainderScalarSelf.apply(input, other)
 
 
 @builtin("pow")
 class Pow(Function):
-    """``a ** b``. For a number b: d/da = b a**(b-1). For a tensor b also d/db = a**b log(a)
-    (taken as 0 where a == 0 and b >= 0, the limit)."""
+    """``a ** b``. For a number b: d/da = b a**(b-1) (0 for b == 0). For a tensor b:
+    d/da = b a**(b-1), taken as 0 where b == 0, and d/db = a**b log(a), taken as 0 where
+    a == 0 and b >= 0 (the limits, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, a, b):
         a2, b2 = promote(a, b, "pow")
         _check_pow(a2, b2, b)
-        out = _int_power(lambda: a2 ** b2)
+        out = _power(a2, b2)
         if a2.dtype.kind == "b" and isinstance(b2, bool):
             out = out.astype(bool)  # NumPy gives int8 for bool ** bool; PyTorch keeps bool
         ctx.save_for_backward(a, b, out)
@@ -275,35 +342,48 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        xp = ctx.xp
         ga = gb = None
         if need_a:
             if isinstance(b, (int, float)):
-                ga = grad * 0 if b == 0 else (grad * (a * 2) if b == 2 else
-                                              grad * (a ** (b - 1) * b))
+                # PyTorch's shortcut tests the exponent against 0.0, which a bool never
+                # equals: x ** False gets 0 * x**-1 (NaN at x == 0), as in PyTorch
+                if b == 0 and type(b) is not bool:
+                    ga = grad * 0
+                else:
+                    ga = grad * (a * 2) if b == 2 else grad * (a ** (b - 1) * b)
             else:
-                ga = grad * b * a ** (b - 1)
+                if b.dtype == bool:  # PyTorch's formula subtracts 1 from the exponent
+                    _refuse_bool_sub(Tensor._wrap(b) if not isinstance(b, Tensor) else b, 1)
+                ga = xp.where(b == 0, 0.0, grad * b * a ** (b - 1))
         if need_b:
-            xp = ctx.xp
             gb = grad * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))
         return ga, gb
 
 
 def _check_pow(A, B, b_orig) -> None:
-    if isinstance(B, int) and not isinstance(B, bool) and B < 0 and A.dtype.kind in "iub":
+    # (b_orig: a uint8 base has turned -1 into 255 in B)
+    if type(b_orig) is int and b_orig < 0 and A.dtype.kind in "iub":
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if A.dtype.kind == "b" and hasattr(B, "dtype") and B.dtype.kind == "b":
         raise NotImplementedError("\"pow\" not implemented for 'Bool' (two bool tensors)")
 
 
-def _int_power(compute):
-    """Run ``compute``; NumPy refuses integer powers with negative integer exponents: say so,
-    naming the op, instead of NumPy's ValueError."""
-    try:
-        return compute()
-    except ValueError as e:
-        raise RuntimeError(f"pow: integers to negative integer powers are not supported "
-                           f"({e}); convert to a floating point dtype first, e.g. x.float()") \
-            from None
+def _power(base, exponent):
+    """``base ** exponent``. For integers with a tensor exponent PyTorch defines negative
+    powers (NumPy refuses them): 1 ** -n = 1, (-1) ** -n = +-1, any other base ** -n = 0,
+    the exact value rounded toward zero. (A negative *number* exponent is refused earlier.)"""
+    if not hasattr(exponent, "dtype") or exponent.dtype.kind not in "iu" or \
+            getattr(base, "dtype", exponent.dtype).kind not in "iu":
+        return base ** exponent
+    xp = xp_of(exponent)
+    negative = exponent < 0
+    if not negative.any():
+        return base ** exponent
+    base = xp.asarray(base, dtype=exponent.dtype) if not hasattr(base, "dtype") else base
+    out = base ** xp.where(negative, 0, exponent).astype(exponent.dtype)
+    unit = (base == 1) | (base == -1)
+    return xp.where(negative, xp.where(unit, base ** (exponent % 2), 0), out).astype(out.dtype)
 
 
 @op("pow")
@@ -316,22 +396,28 @@ def pow(input, exponent):
 
 @builtin("rpow", backward_name="PowBackward1")
 class Rpow(Function):
-    """``base ** a`` for a number ``base``: d/da = base**a log(base)."""
+    """``base ** a`` for a number ``base``: d/da = base**a log(base); for base 0, taken as 0
+    where a >= 0 (the limit, as in PyTorch); NaN for a negative base."""
 
     @staticmethod
     def forward(ctx, a, base):
         a2, b = promote(a, base, "pow")
         if a2.dtype.kind in "iu" and isinstance(b, float):
             a2 = float_array(a2)
-        out = _int_power(lambda: b ** a2)
+        out = _power(b, a2)
         ctx.base = base
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a if base == 0 else None, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out * math.log(ctx.base)
+        a, out = ctx.saved_tensors
+        base = ctx.base
+        if base > 0:
+            return grad * out * math.log(base)
+        if base < 0:
+            return grad * out * math.nan
+        return grad * ctx.xp.where(a >= 0, 0.0, out * -math.inf)
 
 
 def rpow(input, other):
@@ -833,6 +919,10 @@ class Clamp(Function):
     def forward(ctx, x, min=None, max=None):
         if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
             x = float_array(x)
+        elif x.dtype.kind == "b" and not (isinstance(min, bool) or isinstance(max, bool)):
+            x = x.astype(dt.int64.np)  # bool tensor, int bounds: int64, as in PyTorch
+        if x.dtype.kind in "iu":
+            min, max = _int_bound(min, x.dtype), _int_bound(max, x.dtype)
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
         return xp_of(x).clip(x, min, max)
@@ -847,6 +937,20 @@ class Clamp(Function):
         if hi is not None:
             inside = inside & (x <= hi)
         return grad * inside
+
+
+def _int_bound(bound, dtype):
+    """An int bound in an integer dtype, converted as PyTorch converts it: a value the dtype
+    cannot hold is refused, except that unsigned dtypes take negative values down to -2**bits,
+    wrapping (uint8: -1 is 255, so ``clamp(x, -1, 2)`` is 2 everywhere)."""
+    if bound is None or type(bound) is bool:
+        return bound
+    info = backend.int_info(dtype.name)
+    lo = -info.max if info.min == 0 else info.min  # unsigned: down to -max, wrapped
+    if not lo <= bound <= info.max:
+        raise RuntimeError(f"clamp: value {bound} cannot be converted to type {dtype.name}_t "
+                           f"without overflow")
+    return bound % (info.max + 1) if info.min == 0 else bound
 
 
 @op("clamp", aliases=("clip",), inplace=True)

@@ -362,7 +362,11 @@ def _extreme(x, dim, keepdim, name, cls):
     if A.size == 0 and (dim is None or A.ndim == 0):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
                            f"== 0. Specify the reduction dim with the 'dim' argument.")
-    return cls.apply(x, axes=_axes(A, dim, name), keepdim=keepdim)
+    axes = _axes(A, dim, name)
+    for d in (range(A.ndim) if axes is None else axes) if A.size == 0 else ():
+        if A.shape[d] == 0:  # an empty slice has no largest element
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return cls.apply(x, axes=axes, keepdim=keepdim)
 
 
 @op("amax")

@@ -206,6 +206,15 @@ def movedim(x, source, destination):
     src = [wrap_dim(s, nd, "movedim") for s in ((source,) if isinstance(source, int) else source)]
     dst = [wrap_dim(s, nd, "movedim") for s in
            ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           f"dims)")
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if nd == 0:  # a 0-d tensor: dims -1 and 0 both name its one (empty) position
+        return permute(x, ())
     order = [d for d in range(nd) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -348,14 +357,21 @@ class Cat(Function):
     """Tensors joined along ``dim``; each gets back its own slice of the gradient."""
 
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
-        ctx.dim, ctx.sizes = dim, [a.shape[dim] for a in arrays]
-        return xp_of(arrays[0]).concatenate(arrays, axis=dim)
+    def forward(ctx, *arrays, dim=0, skip=()):
+        # ``skip``: positions of legacy empty 1-D tensors, which take no part (but do get an
+        # empty gradient, as in PyTorch)
+        ctx.dim, ctx.sizes = dim, [None if i in skip else a.shape[dim]
+                                   for i, a in enumerate(arrays)]
+        joined = [a for i, a in enumerate(arrays) if i not in skip]
+        return xp_of(arrays[0]).concatenate(joined, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
         for n, needed in zip(ctx.sizes, ctx.needs_input_grad):
+            if n is None:
+                grads.append(grad.reshape(-1)[:0] if needed else None)
+                continue
             key = (slice(None),) * ctx.dim + (slice(start, start + n),)
             grads.append(grad[key] if needed else None)
             start += n
@@ -379,11 +395,13 @@ def cat(tensors, dim=0):
         raise RuntimeError("cat(): zero-dimensional tensor (at position 0) cannot be "
                            "concatenated")
     d = wrap_dim(dim, nd, "cat")
-    parts = []
+    parts, skip = [], []
     for i, t in enumerate(tensors):
         s = t._data.shape
         if t._data.ndim == 1 and s[0] == 0 and nd != 1:
-            continue  # PyTorch skips legacy empty 1-D tensors
+            skip.append(i)  # PyTorch skips legacy empty 1-D tensors
+            parts.append(t)
+            continue
         if len(s) != nd:
             raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {nd} "
                                f"and {len(s)}")
@@ -396,7 +414,7 @@ def cat(tensors, dim=0):
     if len({t._data.dtype for t in parts}) > 1:
         common = dt.result_type(*parts)
         parts = [t if t.dtype is common else t.to(common) for t in parts]
-    return Cat.apply(*parts, dim=d)
+    return Cat.apply(*parts, dim=d, skip=tuple(skip)) if skip else Cat.apply(*parts, dim=d)
 
 
 @op("stack", method=False, out="cat")
@@ -459,6 +477,8 @@ class Split(Function):
 @op("split")
 def split(x, split_size_or_sections, dim=0):
     """Pieces of size ``split_size`` (the last may be smaller), or of the listed sizes."""
+    if not x._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x._data.ndim, "split")
     size = x._data.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -493,9 +513,13 @@ def tensor_split(x, sections, dim=0):
 @op("chunk")
 def chunk(x, chunks, dim=0):
     """``chunks`` pieces of (nearly) equal size, as ``split`` with size ceil(n / chunks)."""
+    if not x._data.ndim:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = x._data.shape[wrap_dim(dim, x._data.ndim, "chunk")]
+    if n == 0:  # PyTorch: ``chunks`` empty pieces
+        return split(x, [0] * chunks, dim)
     step = max(-(-n // chunks), 1)
     return split(x, step, dim)
 
@@ -526,6 +550,11 @@ def flip(x, dims):
     """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     dims = tuple(wrap_dim(d, x._data.ndim, "flip") for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"flip: dim {d} appears multiple times in the list of dims")
+    if not x._data.ndim:
+        dims = ()  # a 0-d tensor's one element: nothing to reverse
     return Flip.apply(x, dims=dims)
 
 
