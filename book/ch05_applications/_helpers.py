@@ -1,16 +1,26 @@
-"""Helpers for chapter 5's pages, kept out of the reader's way: showing library source,
-confusion matrices, sequence logos."""
+"""Helpers for chapter 5's pages, kept out of the reader's way: ``show_source`` (from
+``book/_source.py``, which renders the library's own code), confusion matrices, sequence logos,
+edit distance."""
 from __future__ import annotations
 
-import inspect
+import pathlib
+import sys
 
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from _source import show_source  # noqa: E402,F401  (re-exported for the pages)
 
 
-def show_source(obj) -> None:
-    """Display the real source of a library object, read from its file now."""
-    display(Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```"))
+def edit_distance(a, b) -> int:
+    """Fewest insertions, deletions and substitutions turning sequence a into b (Levenshtein,
+    one row of the dynamic programme kept)."""
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        diag, row[0] = row[0], i
+        for j in range(1, len(b) + 1):
+            diag, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1]))
+    return row[-1]
 
 
 def confusion(true, pred, n):

@@ -19,9 +19,12 @@ _lib = None
 _chunks: list = []
 _SAMPLE_RATE = 0
 
-# eSpeak NG's English voice with a few of its voice variants (different speakers)
-VOICES = ["en+m1", "en+m2", "en+m3", "en+m4", "en+m5", "en+m6", "en+m7", "en+f1", "en+f2",
-          "en+f3", "en+f4", "en+f5", "en-us+m3", "en-us+f2", "en+klatt", "en+klatt2"]
+# eSpeak NG's English voices (British, American, RP, Scottish) with voice variants (different
+# speakers). Left out: the variants f2, f3 and f5, whose added breath noise differs from one
+# process to the next, which would make the book's outputs irreproducible.
+VOICES = ["en+m1", "en+m2", "en+m3", "en+m4", "en+m5", "en+m6", "en+m7", "en+f1",
+          "en-us+f1", "en-gb-x-rp+f4", "en+f4", "en-gb-scotland+f1", "en-us+m3", "en-us+f4",
+          "en+klatt", "en+klatt2"]
 
 
 @ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
