@@ -91,14 +91,21 @@ def gpu_rows():
         model = nn.Sequential(nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 4096),
                               nn.ReLU(), nn.Linear(4096, 10)).to(device)
         x = edutorch.randn(512, 4096, device=device)
-
-        def run():
-            with edutorch.no_grad():
-                out = model(x)
-            edutorch.cuda.synchronize() if device == "cuda" else None
-            return out
+        run = _synchronized_forward(model, x, device)
         rows.append((f"large MLP forward on {device}", median_time(run, repeat=10)))
     return rows
+
+
+def _synchronized_forward(model, x, device):
+    """A no-argument function that runs ``model(x)`` without grad and, on cuda, waits for the
+    kernels to finish (so that the time measured is the work, not the launch)."""
+    def run():
+        with edutorch.no_grad():
+            out = model(x)
+        if device == "cuda":
+            edutorch.cuda.synchronize()
+        return out
+    return run
 
 
 def main() -> None:

@@ -348,7 +348,7 @@ def test_hook_registered_before_inplace_sees_the_old_value_gradient(torch):
         a = lib.ones(2, requires_grad=True)
         x = a * 2
         seen = []
-        x.register_hook(lambda g: seen.append(g.tolist()))
+        x.register_hook(lambda g, seen=seen: seen.append(g.tolist()))
         x.mul_(3)
         x.sum().backward()
         res[lib.__name__] = seen

@@ -189,6 +189,32 @@ class FusedElementwise:
         return buf
 
 
+def _operand(a, running: Node | None, inputs: list):
+    """How a fused step reads argument ``a``: ``"buf"`` (the value the chain has computed so
+    far), ``("in", i)`` (the chain's input ``i``, appended to ``inputs`` when first seen), or
+    ``a`` itself (a constant)."""
+    if a is running:
+        return "buf"
+    if isinstance(a, Node):
+        if a not in inputs:
+            inputs.append(a)
+        return ("in", inputs.index(a))
+    return a
+
+
+def _chain_steps(chain: list, start: Node | None) -> tuple[list, list]:
+    """The ``(op name, operands)`` steps a ``FusedElementwise`` runs for ``chain``, and the
+    nodes it reads. The head's first tensor operand ``start`` is input 0: the buffer's first
+    value."""
+    head = chain[0]
+    inputs: list = [start]
+    steps = [(head.target, tuple("buf" if a is start else _operand(a, None, inputs)
+                                 for a in head.args))]
+    for prev, node in zip(chain, chain[1:]):
+        steps.append((node.target, tuple(_operand(a, prev, inputs) for a in node.args)))
+    return steps, inputs
+
+
 def fuse_elementwise(graph: Graph) -> int:
     """Merge each maximal chain of pointwise ops (each feeding only the next, same shape and
     dtype) into one ``FusedElementwise`` node."""
@@ -222,22 +248,7 @@ def fuse_elementwise(graph: Graph) -> int:
                     and sum(a is start for a in head.args) == 1)
         if len(chain) < 2 and not in_place:
             continue
-        inputs: list = []
-
-        def operand(a, running):
-            if a is running:
-                return "buf"
-            if isinstance(a, Node):
-                if a not in inputs:
-                    inputs.append(a)
-                return ("in", inputs.index(a))
-            return a
-        # the head's first tensor operand is the chain's input 0 (the buffer's first value)
-        inputs.append(start)
-        steps = [(head.target, tuple("buf" if a is start else operand(a, None)
-                                     for a in head.args))]
-        for prev, node in zip(chain, chain[1:]):
-            steps.append((node.target, tuple(operand(a, prev) for a in node.args)))
+        steps, inputs = _chain_steps(chain, start)
         last = chain[-1]
         fresh = last in out_users or any(getattr(u.function, "is_view", False) or
                                          u.op == "output" for u in last.users)

@@ -123,9 +123,12 @@ def _rosenbrock(lib, x):
     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
 
 
-def _least_squares(lib, x, A=np.random.default_rng(3).standard_normal((8, 3)),
-                   b=np.random.default_rng(4).standard_normal(8)):
-    r = lib.tensor(A) @ x - lib.tensor(b)
+_LSQ_A = np.random.default_rng(3).standard_normal((8, 3))
+_LSQ_B = np.random.default_rng(4).standard_normal(8)
+
+
+def _least_squares(lib, x):
+    r = lib.tensor(_LSQ_A) @ x - lib.tensor(_LSQ_B)
     return (r * r).sum() + 0.1 * (x ** 4).sum()
 
 
@@ -172,19 +175,22 @@ def test_lbfgs_strong_wolfe_solves_rosenbrock():
     assert path[-1][0] < 1e-8
 
 
+def _distance_to_one_closure(opt, x):
+    def closure():
+        opt.zero_grad()
+        loss = ((x - 1) ** 2).sum()
+        loss.backward()
+        return loss
+    return closure
+
+
 def test_lbfgs_errors(torch):
     for lib in (torch, edutorch):
         x = lib.zeros(2, requires_grad=True)
         with pytest.raises(ValueError, match="doesn't support per-parameter options"):
             lib.optim.LBFGS([{"params": [x]}, {"params": [lib.zeros(1, requires_grad=True)]}])
         opt = lib.optim.LBFGS([x], line_search_fn="backtracking")
-
-        def closure():
-            opt.zero_grad()
-            loss = ((x - 1) ** 2).sum()
-            loss.backward()
-            return loss
         with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
-            opt.step(closure)
+            opt.step(_distance_to_one_closure(opt, x))
     with pytest.raises(RuntimeError, match="requires a closure"):
         edutorch.optim.LBFGS([edutorch.zeros(1, requires_grad=True)]).step(None)

@@ -15,29 +15,28 @@ __all__ = ["replicate"]
 
 def replicate(network: Module, devices: list, detach: bool = False) -> list[Module]:
     """``len(devices)`` replicas of ``network``, replica ``i`` on ``devices[i]``."""
-    replicas = []
-    for d in devices:
-        device = _device(d)
-        copies: dict[int, Module] = {}
+    return [_replica(network, _device(d), detach, {}) for d in devices]
 
-        def copy(module: Module) -> Module:
-            if id(module) in copies:  # a submodule shared by two parents stays shared
-                return copies[id(module)]
-            replica = module.__new__(type(module))
-            replica.__dict__.update(module.__dict__)
-            for registry in ("_parameters", "_buffers", "_modules"):
-                object.__setattr__(replica, registry, dict(module.__dict__[registry]))
-            for name, p in module._parameters.items():
-                if p is not None:
-                    moved = p.to(device)
-                    replica._parameters[name] = moved.detach() if detach else moved
-            for name, b in module._buffers.items():
-                if b is not None:
-                    replica._buffers[name] = b.to(device)
-            for name, child in module._modules.items():
-                if child is not None:
-                    replica._modules[name] = copy(child)
-            copies[id(module)] = replica
-            return replica
-        replicas.append(copy(network))
-    return replicas
+
+def _replica(module: Module, device, detach: bool, copies: dict[int, Module]) -> Module:
+    """A shallow copy of ``module`` and its submodules on ``device``. ``copies`` maps the ids of
+    the modules copied so far to their replicas, so that a submodule shared by two parents stays
+    shared."""
+    if id(module) in copies:
+        return copies[id(module)]
+    replica = module.__new__(type(module))
+    replica.__dict__.update(module.__dict__)
+    for registry in ("_parameters", "_buffers", "_modules"):
+        object.__setattr__(replica, registry, dict(module.__dict__[registry]))
+    for name, p in module._parameters.items():
+        if p is not None:
+            moved = p.to(device)
+            replica._parameters[name] = moved.detach() if detach else moved
+    for name, b in module._buffers.items():
+        if b is not None:
+            replica._buffers[name] = b.to(device)
+    for name, child in module._modules.items():
+        if child is not None:
+            replica._modules[name] = _replica(child, device, detach, copies)
+    copies[id(module)] = replica
+    return replica
