@@ -1,7 +1,10 @@
 """Fixtures shared by the core tests: PyTorch (skipped when absent) and seeds.
 
 Devices: the op checks of tests/helpers.py take ``device=``; tests/test_gpu.py runs them with
-"cuda" and is skipped where ``edutorch.cuda.is_available()`` is False.
+"cuda" and is skipped where ``edutorch.cuda.is_available()`` is False. ``EDUTORCH_TEST_DEVICE=cuda``
+makes "cuda" the default of ``check_op`` and ``compare_module``; with ``EDUTORCH_FAKE_CUDA=1``
+"cuda" is a NumPy stand-in for CuPy (``edutorch/backend/fake_cupy.py``), so CI checks the GPU
+path without a GPU.
 """
 from __future__ import annotations
 

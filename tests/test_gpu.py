@@ -1,17 +1,20 @@
 """The main op checks again with device="cuda" (CuPy); skipped cleanly where no GPU is usable.
 
 Forward and backward are compared with PyTorch on the CPU (the same NumPy inputs), and
-gradcheck runs on the GPU tensors.
+gradcheck runs on the GPU tensors. Without a GPU, ``EDUTORCH_FAKE_CUDA=1`` makes "cuda" a NumPy
+stand-in for CuPy that is as strict as CuPy (``edutorch/backend/fake_cupy.py``): CI runs this
+file, and the op and module tests with ``EDUTORCH_TEST_DEVICE=cuda``, on it.
 """
 import numpy as np
 import pytest
+from helpers import check_double_backward, check_op, random_array
 
 import edutorch
-from helpers import check_double_backward, check_op, random_array
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not edutorch.cuda.is_available(),
-                                 reason="no usable CUDA device (CuPy and a GPU are needed)")]
+                                 reason="no usable CUDA device (CuPy and a GPU are needed, or "
+                                        "EDUTORCH_FAKE_CUDA=1 for the NumPy stand-in)")]
 
 DEVICE = "cuda"
 

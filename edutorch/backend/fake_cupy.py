@@ -86,8 +86,9 @@ def _wrap(r, fakes=()):
         return ndarray._from(r, base)
     if isinstance(r, np.generic):  # CuPy's reductions give 0-d arrays
         return ndarray._from(np.asarray(r))
-    if type(r) is tuple or type(r) is list:
-        return type(r)(_wrap(v, fakes) for v in r)
+    if isinstance(r, (tuple, list)):  # namedtuples too (numpy.linalg.qr's QRResult)
+        items = [_wrap(v, fakes) for v in r]
+        return type(r)(*items) if hasattr(r, "_fields") else type(r)(items)
     return r
 
 
