@@ -74,6 +74,32 @@ SCHEDULES = {
     "OneCycleLR-momentum-bounds": lambda s, o: s.OneCycleLR(o, max_lr=1.0, total_steps=STEPS,
                                                              base_momentum=[0.8, 0.7],
                                                              max_momentum=0.99),
+    "MultiplicativeLR": lambda s, o: s.MultiplicativeLR(o, lambda e: 0.95),
+    "MultiplicativeLR-list": lambda s, o: s.MultiplicativeLR(o, [lambda e: 0.9,
+                                                                 lambda e: 1 - 0.01 * e]),
+    "ConstantLR": lambda s, o: s.ConstantLR(o, factor=0.5, total_iters=4),
+    "LinearLR": lambda s, o: s.LinearLR(o, start_factor=0.1, total_iters=8),
+    "LinearLR-decay": lambda s, o: s.LinearLR(o, start_factor=1.0, end_factor=0.2,
+                                              total_iters=12),
+    "PolynomialLR": lambda s, o: s.PolynomialLR(o, total_iters=20, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=5),
+    "CosineAnnealingWarmRestarts-mult": lambda s, o: s.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.01),
+    "CyclicLR": lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4),
+    "CyclicLR-triangular2": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3,
+                                                    step_size_down=5, mode="triangular2"),
+    "CyclicLR-exp_range": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=4,
+                                                  mode="exp_range", gamma=0.97,
+                                                  base_momentum=0.85, max_momentum=0.95),
+    "CyclicLR-scale_fn": lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=2,
+                                                 scale_fn=lambda x: 1 / (x + 1),
+                                                 scale_mode="iterations",
+                                                 cycle_momentum=False),
+    "SequentialLR": lambda s, o: s.SequentialLR(
+        o, [s.LinearLR(o, start_factor=0.1, total_iters=5), s.CosineAnnealingLR(o, T_max=10),
+            s.ExponentialLR(o, gamma=0.9)], milestones=[5, 15]),
+    "ChainedScheduler": lambda s, o: s.ChainedScheduler(
+        [s.ConstantLR(o, factor=0.2, total_iters=3), s.ExponentialLR(o, gamma=0.9)]),
 }
 
 
@@ -225,3 +251,46 @@ def test_errors():
     sched.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         sched.step()
+
+
+def test_cyclic_lr_cycles_adams_beta1(torch):
+    make = lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3)  # noqa: E731
+    _compare(torch, make, kind="Adam")
+
+
+def test_warm_restarts_with_fractional_epochs(torch):
+    def run(lib):
+        opt = _optimizer(lib)
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        lrs = []
+        for epoch in range(8):
+            for i in range(4):
+                opt.step()
+                sched.step(epoch + i / 4)
+                lrs.append(sched.get_last_lr())
+        return lrs
+    for ours, ref in zip(run(edutorch), run(torch)):
+        assert ours == pytest.approx(ref, rel=1e-12)
+
+
+NEW_ERRORS = [
+    lambda s, o: s.ConstantLR(o, factor=1.5),
+    lambda s, o: s.LinearLR(o, start_factor=0),
+    lambda s, o: s.LinearLR(o, end_factor=2.0),
+    lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=0),
+    lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+    lambda s, o: s.CyclicLR(o, 0.01, 0.1, mode="sawtooth"),
+    lambda s, o: s.SequentialLR(o, [s.ExponentialLR(o, 0.9)], milestones=[3]),
+    lambda s, o: s.SequentialLR(o, [], milestones=[]),
+    lambda s, o: s.SequentialLR(o, [s.ReduceLROnPlateau(o), s.ExponentialLR(o, 0.9)],
+                                milestones=[3]),
+]
+
+
+@pytest.mark.parametrize("make", NEW_ERRORS)
+def test_new_scheduler_errors_match_pytorch(torch, make):
+    with pytest.raises(Exception) as theirs:
+        make(torch.optim.lr_scheduler, _optimizer(torch))
+    with pytest.raises(theirs.type) as ours:
+        make(edutorch.optim.lr_scheduler, _optimizer(edutorch))
+    assert str(ours.value).split(",")[0] == str(theirs.value).split(",")[0]
