@@ -398,6 +398,9 @@ class Tensor:
     def half(self) -> "Tensor":
         return self.to(dt.float16)
 
+    def bfloat16(self) -> "Tensor":
+        return self.to(dt.bfloat16)
+
     def long(self) -> "Tensor":
         return self.to(dt.int64)
 

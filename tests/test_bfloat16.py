@@ -74,7 +74,7 @@ def test_elementwise_and_gradient_in_bfloat16(torch):
     a = np.array([0.5, 1.25, -2.0, 3.3])
     x = edutorch.tensor(a, dtype=edutorch.bfloat16, requires_grad=True)
     t = torch.tensor(a, dtype=torch.bfloat16, requires_grad=True)
-    for lib, v in ((edutorch, x), (torch, t)):
+    for v in (x, t):
         (v.exp() * v.sin()).sum().backward()
     assert x.grad.dtype is edutorch.bfloat16
     np.testing.assert_allclose(to_numpy(x.grad.float()), to_numpy(t.grad.float()), rtol=2e-2)
@@ -93,4 +93,50 @@ def test_without_ml_dtypes_the_dtype_exists_and_using_it_names_the_package(monke
     missing = _dtype._NeedsPackage("bfloat16", _dtype.FLOAT, 2)
     assert missing.is_floating_point and repr(missing) == "edutorch.bfloat16"
     with pytest.raises(ModuleNotFoundError, match="edutorch.bfloat16 needs the ml_dtypes"):
-        missing.np
+        _ = missing.np
+
+
+# issue 9: bfloat16 through the common ops, as PyTorch (products and sums stay bfloat16;
+# sums and means accumulate in float32)
+BF16_OPS = [
+    ("matmul", lambda lib, x, y: x.bfloat16() @ y.bfloat16()),
+    ("matmul-fn", lambda lib, x, y: lib.matmul(x.bfloat16(), y.bfloat16())),
+    ("sum", lambda lib, x, y: (x.bfloat16() * 100).sum()),
+    ("sum-dim", lambda lib, x, y: x.bfloat16().sum(1)),
+    ("mean", lambda lib, x, y: x.bfloat16().mean(0)),
+    ("var", lambda lib, x, y: x.bfloat16().var(0)),
+    ("linear", lambda lib, x, y: lib.nn.functional.linear(x.bfloat16(), y.T.bfloat16())),
+]
+
+
+@pytest.mark.parametrize("name,fn", BF16_OPS, ids=[n for n, _ in BF16_OPS])
+def test_bfloat16_common_ops_match_pytorch(torch, name, fn):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((64, 16)).astype("float32")
+    b = rng.standard_normal((16, 8)).astype("float32")
+    ours = fn(edutorch, edutorch.tensor(a), edutorch.tensor(b))
+    ref = fn(torch, torch.tensor(a), torch.tensor(b))
+    assert ours.dtype.name == str(ref.dtype).replace("torch.", "")
+    np.testing.assert_allclose(to_numpy(ours.float()), to_numpy(ref.float()), rtol=1e-2,
+                               atol=1e-2)
+
+
+def test_bfloat16_gradient_of_a_product_is_bfloat16(torch):
+    rng = np.random.default_rng(6)
+    a = rng.standard_normal((4, 5)).astype("float32")
+    grads = []
+    for lib in (edutorch, torch):
+        w = lib.tensor(a, dtype=lib.bfloat16, requires_grad=True)
+        (w @ lib.ones(5, 3, dtype=lib.bfloat16)).sum().backward()
+        grads.append(w.grad)
+    assert grads[0].dtype.name == str(grads[1].dtype).replace("torch.", "")
+    np.testing.assert_array_equal(to_numpy(grads[0].float()), to_numpy(grads[1].float()))
+
+
+def test_tensor_and_module_bfloat16(torch):
+    x = edutorch.tensor([1.0, 2.5])
+    assert x.bfloat16().dtype is edutorch.bfloat16
+    m = edutorch.nn.Linear(3, 2).bfloat16()
+    assert m.weight.dtype is edutorch.bfloat16 and m.bias.dtype is edutorch.bfloat16
+    assert m(edutorch.randn(4, 3).bfloat16()).dtype is edutorch.bfloat16
+    assert edutorch.nn.Linear(3, 2).to(edutorch.bfloat16).weight.dtype is edutorch.bfloat16

@@ -53,7 +53,9 @@ class Matmul(Function):
         need_a, need_b = ctx.needs_input_grad or (False, False)
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # each for the other
         ctx.ndims = (a.ndim, b.ndim)
-        return xp_of(a).matmul(a, b)
+        out = xp_of(a).matmul(a, b)
+        # ml_dtypes' bfloat16 products come back as float32; PyTorch keeps bfloat16
+        return out if out.dtype == a.dtype else out.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):

@@ -10,6 +10,7 @@ import builtins
 from collections import namedtuple
 
 from .. import _dtype as dt
+from .. import backend
 from ..autograd.function import Function
 from .common import Tensor, normalize_dims, wrap, wrap_dim, xp_of
 from .registry import builtin, op
@@ -50,11 +51,16 @@ def expand_back(xp, g, shape, axes, keepdim):
 
 
 def _accumulating(A):
-    """The dtype a sum accumulates in: int64 for integers and bools, float32 for float16
-    (as PyTorch: float16 has too few bits to add many numbers)."""
+    """The dtype a sum accumulates in: int64 for integers and bools, float32 for float16 and
+    bfloat16 (as PyTorch: they have too few bits to add many numbers)."""
     if A.dtype.kind in "bui":
         return dt.int64.np
-    return _F32 if A.dtype == _F16 else None
+    return _F32 if _is_half(A.dtype) else None
+
+
+def _is_half(np_dtype) -> bool:
+    """float16 or bfloat16 (ml_dtypes' bfloat16 is not a NumPy float kind)."""
+    return np_dtype == _F16 or np_dtype.name == "bfloat16"
 
 
 class _Reduction(Function):
@@ -76,7 +82,7 @@ class Sum(_Reduction):
             x = x.astype(dtype)
         acc = _accumulating(x)
         out = x.sum(axis=axes, keepdims=keepdim, dtype=acc)
-        return out.astype(_F16) if x.dtype == _F16 else out
+        return out.astype(x.dtype) if _is_half(x.dtype) else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -141,8 +147,8 @@ class Mean(_Reduction):
     def forward(ctx, x, axes=None, keepdim=False):
         _Reduction.remember(ctx, x, axes, keepdim)
         ctx.count = _count(x.shape, axes)
-        if x.dtype == _F16:
-            return x.mean(axis=axes, keepdims=keepdim, dtype=_F32).astype(_F16)
+        if _is_half(x.dtype):
+            return x.mean(axis=axes, keepdims=keepdim, dtype=_F32).astype(x.dtype)
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -282,7 +288,7 @@ class Std(_Reduction):
 def _spread(name, cls, input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    if input._data.dtype.kind != "f":
+    if not backend.is_floating(input._data.dtype):
         raise RuntimeError(f"{name}: only floating point tensors are supported, got "
                            f"{input.dtype.name}")
     axes = _axes(input._data, dim, name)

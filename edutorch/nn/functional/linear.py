@@ -51,6 +51,8 @@ class Addmm(Function):
         out = X @ w.T
         if x.ndim > 2:
             out = out.reshape(x.shape[:-1] + (out.shape[-1],))
+        if out.dtype != x.dtype:  # ml_dtypes' bfloat16 product is float32; PyTorch keeps bf16
+            out = out.astype(x.dtype)
         if b is not None:
             out += b  # the product is a fresh array: add the bias into it
         return out

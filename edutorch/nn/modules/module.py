@@ -472,7 +472,7 @@ class Module:
                 device = a
         if dtype is not None:
             dtype = dt.to_dtype(dtype)
-            if dtype.np.kind != "f":
+            if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                                 f"desired dtype={dtype}")
 
@@ -501,6 +501,9 @@ class Module:
 
     def half(self) -> "Module":
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self) -> "Module":
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     # -- hooks and calling -----------------------------------------------------------------------
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
