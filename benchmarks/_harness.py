@@ -113,7 +113,7 @@ def run_children(module: str, kinds=KINDS, rounds: int = ROUNDS) -> dict:
     Returns kind -> {"time": median over rounds, plus the first round's other fields}.
     """
     results = {}
-    for r in range(rounds):
+    for _ in range(rounds):
         for kind in kinds:
             env = dict(os.environ, **ONE_THREAD) if kind == "edutorch1" else None
             proc = subprocess.run([sys.executable, "-m", module, "--child", kind],

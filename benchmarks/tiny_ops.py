@@ -18,7 +18,7 @@ N_OPS = 200
 def chain(lib, x, y):
     """200 ops cycling through mul, add, tanh, mul by a tensor, sigmoid."""
     h = x
-    for i in range(N_OPS // 5):
+    for _ in range(N_OPS // 5):
         h = h * 1.01
         h = h + 0.1
         h = h.tanh()

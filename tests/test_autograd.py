@@ -197,7 +197,7 @@ def test_saved_tensors_are_released_after_backward():
     assert len(node.saved_tensors) == 2
     y.sum().backward()
     with pytest.raises(RuntimeError, match="already been freed"):
-        node.saved_tensors
+        _ = node.saved_tensors
 
 
 def test_gradients_are_broadcasting_aware(torch):

@@ -214,7 +214,7 @@ def _parse_einsum(equation, operands):
     else:
         rhs = rhs.replace("...", ell)
     sizes = {}
-    for i, (s, t) in enumerate(zip(subs, operands)):
+    for s, t in zip(subs, operands):
         for c, n in zip(s, t._data.shape):
             if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
                 raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes "

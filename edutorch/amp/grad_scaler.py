@@ -24,7 +24,7 @@ class GradScaler:
             from .. import cuda
             if not cuda.is_available():
                 warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not "
-                              "available.  Disabling.")
+                              "available.  Disabling.", stacklevel=2)
                 enabled = False
         if growth_factor <= 1.0:
             raise ValueError(f"GradScaler: growth_factor must be > 1, got {growth_factor}")

@@ -99,7 +99,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         if t._data.dtype.kind == "f" and t._data.dtype.itemsize < 8:
             import warnings
             warnings.warn(f"gradcheck: input of dtype {t.dtype} is not double precision; "
-                          f"finite differences will be inaccurate. Use float64.")
+                          f"finite differences will be inaccurate. Use float64.", stacklevel=2)
     num = numerical_jacobian(func, inputs, eps)
     ana = analytical_jacobian(func, inputs)
     if len(num) != len(ana):  # never compare fewer outputs than there are

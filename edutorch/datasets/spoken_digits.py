@@ -38,7 +38,7 @@ def spoken_digits(synthesize: Callable, voices: Sequence[str], takes: int = 3,
     samples, sample_rate = [], None
     for v, voice in enumerate(voices):
         base_pitch = int(_ops.creation.randint(30, 70, (1,), generator=g).item())
-        for take in range(takes):
+        for _ in range(takes):
             for d, word in enumerate(DIGIT_WORDS):
                 rate = int(_ops.creation.randint(140, 200, (1,), generator=g).item())
                 pitch = base_pitch + int(_ops.creation.randint(-8, 9, (1,), generator=g).item())

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(" ".join(cmd))
         return 0
     if not os.path.exists(cmd[0]):
-        print(f"edutorch.distributed.run: mpiexec not found; pip install 'edutorch[mpi]'",
+        print("edutorch.distributed.run: mpiexec not found; pip install 'edutorch[mpi]'",
               file=sys.stderr)
         return 127
     return subprocess.call(cmd)

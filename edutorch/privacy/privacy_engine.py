@@ -57,7 +57,8 @@ class PrivacyEngine:
         if len(self.accountant) > 0:
             warnings.warn("You're calling make_private_with_epsilon with non-zero privacy "
                           "budget already spent. Returned noise_multiplier assumes zero "
-                          "starting point, so your overall privacy budget will be higher.")
+                          "starting point, so your overall privacy budget will be higher.",
+                          stacklevel=2)
         sigma = get_noise_multiplier(target_epsilon=target_epsilon, target_delta=target_delta,
                                      sample_rate=sample_rate, epochs=epochs)
         return self.make_private(module=module, optimizer=optimizer, data_loader=data_loader,

@@ -128,5 +128,5 @@ def get_privacy_spent(*, orders, rdp, delta: float) -> tuple[float, float]:
     if best in (0, len(eps) - 1):
         warnings.warn(f"Optimal order is the {'smallest' if best == 0 else 'largest'} alpha. "
                       f"Please consider expanding the range of alphas to get a tighter privacy "
-                      f"bound.")
+                      f"bound.", stacklevel=2)
     return eps[best], orders[best]

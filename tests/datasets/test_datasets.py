@@ -51,6 +51,7 @@ def test_dna_motifs_plant_the_motif():
     assert edutorch.allclose(motif.sum(0), edutorch.ones(8))
     for (x, y), seq, site in zip(train, train.sequences, train.sites):
         assert x.shape == (4, 40) and edutorch.equal(x.sum(0), edutorch.ones(40))
+        assert edutorch.equal(x, D.one_hot_dna(seq))  # the sample is its sequence, one-hot
         assert (site >= 0) == bool(y)
     again = D.dna_motifs(n=200, length=40)[0]
     assert again.sequences == train.sequences

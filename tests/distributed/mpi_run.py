@@ -25,4 +25,4 @@ def run_ranks(n: int, script: str, *args: str, timeout: float = 120) -> subproce
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"{' '.join(cmd)} hung for {timeout} s:\n{e.stdout}\n{e.stderr}")
+        raise AssertionError(f"{' '.join(cmd)} hung for {timeout} s:\n{e.stdout}\n{e.stderr}") from e

@@ -59,7 +59,7 @@ def test_data_parallel_without_devices_calls_the_module():
 @pytest.mark.parametrize("n, replicas, drop_last", [(10, 3, False), (10, 3, True), (2, 5, False),
                                                     (12, 4, False), (7, 2, True)])
 def test_distributed_sampler_equals_torchs_without_shuffle(n, replicas, drop_last):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
     data = list(range(n))
     for rank in range(replicas):

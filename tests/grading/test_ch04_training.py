@@ -67,7 +67,7 @@ def test_minibatches_shuffled_cover_the_data_in_a_new_order(ex, n, batch_size, d
     sizes = [len(xb) for xb, _ in DataLoader(TensorDataset(X, y), batch_size=batch_size,
                                              drop_last=drop_last)]
     orders = []
-    for epoch in range(2):
+    for _ in range(2):
         got = batches_of(ex.minibatches(X, y, batch_size, shuffle=True, drop_last=drop_last),
                          "minibatches")
         assert [len(xb) for xb, _ in got] == sizes, \

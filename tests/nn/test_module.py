@@ -97,7 +97,7 @@ def test_registration_by_attribute():
     del m.extra
     assert "extra" not in m._modules
     with pytest.raises(AttributeError, match="no attribute 'missing'"):
-        m.missing
+        _ = m.missing
 
 
 def test_assign_before_init_and_bad_names():

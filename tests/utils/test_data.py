@@ -293,7 +293,7 @@ def test_training_loop_sees_every_sample_once_per_epoch():
     seen = []
     loader = DataLoader(_dataset(17), batch_size=4, shuffle=True,
                         generator=edutorch.Generator().manual_seed(2))
-    for epoch in range(2):
+    for _ in range(2):
         labels = []
         for xb, yb in loader:
             assert xb.shape[0] == yb.shape[0] <= 4
