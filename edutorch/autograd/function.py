@@ -380,7 +380,10 @@ def _record(ctx, args, raw, outputs) -> None:
     input's shape and dtype (to fit its gradient), the saved values, and the output count."""
     ctx._input_metas = [(a._data.shape, a._data.dtype) if isinstance(a, _Tensor) else None
                         for a in args]
-    ctx._array_module = _xp_of(next(a._data for a in args if isinstance(a, _Tensor)))
+    for a in args:
+        if isinstance(a, _Tensor):
+            ctx._array_module = _xp_of(a._data)  # the module of the inputs' device
+            break
     if len(outputs) > 1:
         ctx.n_outputs = len(outputs)
         ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
