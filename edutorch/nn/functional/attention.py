@@ -142,36 +142,11 @@ def multi_head_attention_forward(
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{op}: static_k / static_v are not supported by edutorch")
     batched = query.dim() == 3
-    if query.dim() not in (2, 3):
-        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
-                             f"{query.dim()}-D query tensor")
-    if key.dim() != query.dim() or value.dim() != query.dim():
-        raise AssertionError(f"For {'batched (3-D)' if batched else 'unbatched (2-D)'} "
-                             f"`query`, expected `key` and `value` to be "
-                             f"{query.dim()}-D but found {key.dim()}-D and {value.dim()}-D "
-                             f"tensors respectively")
-    if not batched:
-        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
-        if key_padding_mask is not None:
-            if key_padding_mask.dim() != 1:
-                raise AssertionError(f"For unbatched (2-D) `query`, expected "
-                                     f"`key_padding_mask` to be `None` or 1-D but found "
-                                     f"{key_padding_mask.dim()}-D tensor instead")
-            key_padding_mask = key_padding_mask.unsqueeze(0)
-        if attn_mask is not None and attn_mask.dim() == 3:
-            raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                 "`None` or 2-D but found 3-D tensor instead")
+    query, key, value, key_padding_mask = _as_batched(query, key, value, key_padding_mask,
+                                                      attn_mask)
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
-    if embed_dim != embed_dim_to_check:
-        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
-                             f"got {embed_dim}")
-    if embed_dim % num_heads:
-        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
-    head_dim = embed_dim // num_heads
-    if key.shape[:2] != value.shape[:2]:
-        raise AssertionError(f"key shape {_shape(key)} does not match value shape "
-                             f"{_shape(value)}")
+    head_dim = _head_dim(query, key, value, embed_dim_to_check, num_heads)
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
@@ -180,52 +155,18 @@ def multi_head_attention_forward(
     key_padding_mask = _float_mask(key_padding_mask, dtype, "key_padding_mask", True)
     attn_mask = _float_mask(attn_mask, dtype, "attn_mask", True)
 
-    # -- input projections: one product for q, k and v when they are the same tensor ----------
-    if not use_separate_proj_weight:
-        if in_proj_weight is None:
-            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
-        if query is key and key is value:
-            q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)
-        else:
-            w_q, w_k, w_v = in_proj_weight.chunk(3)
-            b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-            if key is value:
-                q = linear(query, w_q, b_q)
-                k, v = linear(key, _ops.shape.cat([w_k, w_v]),
-                              None if b_k is None else _ops.shape.cat([b_k, b_v])).chunk(2, -1)
-            else:
-                q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+    if use_separate_proj_weight:
+        q, k, v = _in_projection(query, key, value, q_proj_weight, k_proj_weight,
+                                 v_proj_weight, in_proj_bias)
     else:
-        for name, w in (("q", q_proj_weight), ("k", k_proj_weight), ("v", v_proj_weight)):
-            if w is None:
-                raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
-                                     f"is None")
-        b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-        q = linear(query, q_proj_weight, b_q)
-        k = linear(key, k_proj_weight, b_k)
-        v = linear(value, v_proj_weight, b_v)
-
-    if attn_mask is not None:
-        if attn_mask.dim() == 2:
-            if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {_shape(attn_mask)}, but "
-                                   f"should be {[tgt_len, src_len]}.")
-            attn_mask = attn_mask.unsqueeze(0)
-        elif attn_mask.dim() == 3:
-            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {_shape(attn_mask)}, but "
-                                   f"should be {[bsz * num_heads, tgt_len, src_len]}.")
-        else:
-            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+        q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
+    attn_mask = _attn_mask_3d(attn_mask, bsz * num_heads, tgt_len, src_len)
 
     # -- optional extra key/value: a learnt one (bias_k, bias_v) and/or a zero one -----------
-    if bias_k is not None and bias_v is not None:
-        k = _ops.shape.cat([k, bias_k.expand(1, bsz, embed_dim)])
-        v = _ops.shape.cat([v, bias_v.expand(1, bsz, embed_dim)])
+    if bias_k is not None or bias_v is not None:
+        k, v = _append_bias_kv(k, v, bias_k, bias_v)
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
-    elif bias_k is not None or bias_v is not None:
-        raise AssertionError("bias_k and bias_v must both be given or both be None")
 
     # -- split the heads: (seq, N, E) -> (N * heads, seq, head_dim) ---------------------------
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
@@ -238,15 +179,7 @@ def multi_head_attention_forward(
         attn_mask = _pad_last(attn_mask)
         key_padding_mask = _pad_last(key_padding_mask)
     src_len = k.shape[1]
-
-    # -- one additive bias from both masks: (N * heads, L, S) or broadcastable ----------------
-    if key_padding_mask is not None:
-        if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise AssertionError(f"expecting key_padding_mask shape of {[bsz, src_len]}, but "
-                                 f"got {_shape(key_padding_mask)}")
-        kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
-        kpm = kpm.reshape(bsz * num_heads, 1, src_len)
-        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    attn_mask = _merge_masks(attn_mask, key_padding_mask, bsz, num_heads, src_len)
 
     if not training:
         dropout_p = 0.0
@@ -271,6 +204,122 @@ def multi_head_attention_forward(
     if not batched:
         weights = weights.squeeze(0)
     return out, weights
+
+
+def _as_batched(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None,
+                attn_mask: Tensor | None):
+    """Check the inputs' dims agree and give unbatched ones (L, E) a batch dim of 1:
+    ``(query, key, value, key_padding_mask)`` with query (L, N, E) and key_padding_mask (N, S).
+    """
+    batched = query.dim() == 3
+    if query.dim() not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+                             f"{query.dim()}-D query tensor")
+    if key.dim() != query.dim() or value.dim() != query.dim():
+        raise AssertionError(f"For {'batched (3-D)' if batched else 'unbatched (2-D)'} "
+                             f"`query`, expected `key` and `value` to be "
+                             f"{query.dim()}-D but found {key.dim()}-D and {value.dim()}-D "
+                             f"tensors respectively")
+    if batched:
+        return query, key, value, key_padding_mask
+    if key_padding_mask is not None:
+        if key_padding_mask.dim() != 1:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected "
+                                 f"`key_padding_mask` to be `None` or 1-D but found "
+                                 f"{key_padding_mask.dim()}-D tensor instead")
+        key_padding_mask = key_padding_mask.unsqueeze(0)
+    if attn_mask is not None and attn_mask.dim() == 3:
+        raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be "
+                             "`None` or 2-D but found 3-D tensor instead")
+    return query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1), key_padding_mask
+
+
+def _head_dim(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int,
+              num_heads: int) -> int:
+    """E / num_heads, once the query's width E is checked and key and value agree in
+    (S, N)."""
+    embed_dim = query.shape[-1]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    if embed_dim % num_heads:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if key.shape[:2] != value.shape[:2]:
+        raise AssertionError(f"key shape {_shape(key)} does not match value shape "
+                             f"{_shape(value)}")
+    return embed_dim // num_heads
+
+
+def _append_bias_kv(k: Tensor, v: Tensor, bias_k: Tensor | None,
+                    bias_v: Tensor | None) -> tuple[Tensor, Tensor]:
+    """k (S, N, E) and v with one more, learnt, position: bias_k and bias_v (1, 1, E)."""
+    if bias_k is None or bias_v is None:
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
+    _, bsz, embed_dim = k.shape
+    return (_ops.shape.cat([k, bias_k.expand(1, bsz, embed_dim)]),
+            _ops.shape.cat([v, bias_v.expand(1, bsz, embed_dim)]))
+
+
+def _in_projection_packed(query: Tensor, key: Tensor, value: Tensor, weight: Tensor | None,
+                          bias: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+    """q, k, v from one (3E, E) weight holding the three projections one above the other: one
+    matrix product when query, key and value are the same tensor (self-attention), two when
+    only key and value are."""
+    if weight is None:
+        raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+    if query is key and key is value:
+        return linear(query, weight, bias).chunk(3, dim=-1)
+    w_q, w_k, w_v = weight.chunk(3)
+    b_q, b_k, b_v = (None,) * 3 if bias is None else bias.chunk(3)
+    if key is value:
+        k, v = linear(key, _ops.shape.cat([w_k, w_v]),
+                      None if b_k is None else _ops.shape.cat([b_k, b_v])).chunk(2, -1)
+        return linear(query, w_q, b_q), k, v
+    return linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+
+
+def _in_projection(query: Tensor, key: Tensor, value: Tensor, w_q: Tensor | None,
+                   w_k: Tensor | None, w_v: Tensor | None,
+                   bias: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+    """q, k, v from three separate weights (key and value may have other widths than E)."""
+    for name, w in (("q", w_q), ("k", w_k), ("v", w_v)):
+        if w is None:
+            raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
+                                 f"is None")
+    b_q, b_k, b_v = (None,) * 3 if bias is None else bias.chunk(3)
+    return linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+
+
+def _attn_mask_3d(attn_mask: Tensor | None, batch_heads: int, tgt_len: int,
+                  src_len: int) -> Tensor | None:
+    """An additive attn_mask checked against (L, S) or (N * heads, L, S), as 3-D."""
+    if attn_mask is None:
+        return None
+    if attn_mask.dim() == 2:
+        if tuple(attn_mask.shape) != (tgt_len, src_len):
+            raise RuntimeError(f"The shape of the 2D attn_mask is {_shape(attn_mask)}, but "
+                               f"should be {[tgt_len, src_len]}.")
+        return attn_mask.unsqueeze(0)
+    if attn_mask.dim() == 3:
+        if tuple(attn_mask.shape) != (batch_heads, tgt_len, src_len):
+            raise RuntimeError(f"The shape of the 3D attn_mask is {_shape(attn_mask)}, but "
+                               f"should be {[batch_heads, tgt_len, src_len]}.")
+        return attn_mask
+    raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+
+
+def _merge_masks(attn_mask: Tensor | None, key_padding_mask: Tensor | None, bsz: int,
+                 num_heads: int, src_len: int) -> Tensor | None:
+    """One additive bias from both masks, (N * heads, L, S) or broadcastable to it: the key
+    padding mask (N, S) is the same for every head and every query."""
+    if key_padding_mask is None:
+        return attn_mask
+    if tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise AssertionError(f"expecting key_padding_mask shape of {[bsz, src_len]}, but "
+                             f"got {_shape(key_padding_mask)}")
+    kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
+    kpm = kpm.reshape(bsz * num_heads, 1, src_len)
+    return kpm if attn_mask is None else attn_mask + kpm
 
 
 def _pad_last(mask: Tensor | None) -> Tensor | None:
