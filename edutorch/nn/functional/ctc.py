@@ -195,37 +195,48 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     if bool((in_len > T).any()) or bool((in_len < 0).any()):
         raise RuntimeError(f"ctc_loss: input_lengths must be in [0, T={T}], got "
                            f"{in_len.tolist()}")
-    targets = targets.long()
-    if targets.dim() == 1:  # concatenated: cut into a padded (N, Lmax) matrix
-        lengths = tgt_len.tolist()
-        if sum(lengths) != targets.numel():
-            raise RuntimeError(f"ctc_loss: 1-D targets hold {targets.numel()} labels but "
-                               f"target_lengths sum to {sum(lengths)}")
-        Lmax = max(lengths, default=0)
-        padded = targets.new_full((N, Lmax), blank)
-        start = 0
-        for n, k in enumerate(lengths):
-            padded[n, :k] = targets[start:start + k]
-            start += k
-        targets = padded
-    elif targets.dim() != 2 or targets.shape[0] != N:
-        raise RuntimeError(f"ctc_loss: targets must be (N={N}, S) or 1-D concatenated, got "
-                           f"{tuple(targets.shape)}")
-    elif bool((tgt_len > targets.shape[1]).any()):
-        raise RuntimeError(f"ctc_loss: target_lengths {tgt_len.tolist()} exceed the padded "
-                           f"target length {targets.shape[1]}")
-    # only the first target_lengths[n] labels of each row count; the padding becomes blank
-    cols = targets.new_tensor(list(range(targets.shape[1]))) if targets.shape[1] else None
-    if cols is not None:
-        keep = cols.reshape(1, -1) < tgt_len.reshape(-1, 1)
-        targets = targets.masked_fill(~keep, blank)
-        used = targets[keep]
-        if used.numel() and (bool((used < 0).any()) or bool((used >= C).any())):
-            raise RuntimeError(f"ctc_loss: target labels must be in [0, {C}), got "
-                               f"{sorted(set(used.tolist()))}")
+    targets = _targets_matrix(targets.long(), tgt_len, N, C, blank)
     losses = CTCLossFunction.apply(log_probs, targets, in_len, tgt_len, blank, zero_infinity)
     if reduction == "none":
         return losses[0] if unbatched else losses
     if reduction == "sum":
         return losses.sum()
     return (losses / tgt_len.clamp(min=1).to(losses.dtype)).mean()
+
+
+def _targets_matrix(targets: Tensor, tgt_len: Tensor, N: int, C: int, blank: int) -> Tensor:
+    """The targets as an (N, S) matrix whose row n holds its ``tgt_len[n]`` labels, padded with
+    ``blank``; the labels are checked to be in [0, C)."""
+    if targets.dim() == 1:
+        targets = _split_concatenated(targets, tgt_len.tolist(), N, blank)
+    elif targets.dim() != 2 or targets.shape[0] != N:
+        raise RuntimeError(f"ctc_loss: targets must be (N={N}, S) or 1-D concatenated, got "
+                           f"{tuple(targets.shape)}")
+    elif bool((tgt_len > targets.shape[1]).any()):
+        raise RuntimeError(f"ctc_loss: target_lengths {tgt_len.tolist()} exceed the padded "
+                           f"target length {targets.shape[1]}")
+    if not targets.shape[1]:
+        return targets
+    # only the first target_lengths[n] labels of each row count; the padding becomes blank
+    cols = targets.new_tensor(list(range(targets.shape[1])))
+    keep = cols.reshape(1, -1) < tgt_len.reshape(-1, 1)
+    targets = targets.masked_fill(~keep, blank)
+    used = targets[keep]
+    if used.numel() and (bool((used < 0).any()) or bool((used >= C).any())):
+        raise RuntimeError(f"ctc_loss: target labels must be in [0, {C}), got "
+                           f"{sorted(set(used.tolist()))}")
+    return targets
+
+
+def _split_concatenated(targets: Tensor, lengths: list[int], N: int, blank: int) -> Tensor:
+    """1-D targets, the N label sequences one after the other, cut into an (N, max length)
+    matrix padded with ``blank``."""
+    if sum(lengths) != targets.numel():
+        raise RuntimeError(f"ctc_loss: 1-D targets hold {targets.numel()} labels but "
+                           f"target_lengths sum to {sum(lengths)}")
+    padded = targets.new_full((N, max(lengths, default=0)), blank)
+    start = 0
+    for n, k in enumerate(lengths):
+        padded[n, :k] = targets[start:start + k]
+        start += k
+    return padded
