@@ -755,3 +755,36 @@ def test_fuzz_errors_of_torch_type(torch):
     assert e.dtype == edutorch.int64 and tuple(e.shape) == (0, 3)
     _raises_like_torch(torch, lambda: edutorch.zeros(0, 2).amax(0),
                        lambda: torch.zeros(0, 2).amax(0), "to have non-zero size")
+
+
+def test_fuzz_true_division_of_small_ints_does_not_wrap(torch):
+    """int / int goes straight to float: uint8 / -1 is -1, not 1/255 (-1 wrapped to 255)."""
+    cases = [lambda lib: lib.tensor([1], dtype=lib.uint8) / -1,
+             lambda lib: -1 / lib.tensor([0], dtype=lib.uint8),
+             lambda lib: lib.tensor(-1) / lib.tensor([0, 0], dtype=lib.uint8),
+             lambda lib: -1 // lib.tensor([1, 3], dtype=lib.uint8)]
+    for case in cases:
+        got, want = case(edutorch), case(torch)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+        assert str(got.dtype)[9:] == str(want.dtype)[6:]
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "round"])
+def test_fuzz_rounding_a_bool_tensor_refused(torch, name):
+    _raises_like_torch(torch, lambda: getattr(edutorch.tensor([True]), name)(),
+                       lambda: getattr(torch.tensor([True]), name)(), "not implemented for 'Bool'")
+
+
+def test_fuzz_mask_shape_checked_also_when_writing_into_empty(torch):
+    def write(lib):
+        x = lib.zeros(0, 0, 1)
+        x[..., lib.tensor([], dtype=lib.bool)] = 0
+    _raises_like_torch(torch, lambda: write(edutorch), lambda: write(torch),
+                       "The shape of the mask [0] at index 0 does not match")
+
+
+def test_fuzz_clamp_gradient_outside_is_zero_even_for_nan_grad(torch):
+    """clamp(a, -1, 1) * nan: where a is clamped its gradient is 0, not nan * 0."""
+    _grads_like_torch(torch, lambda lib, a, b: lib.clamp(a, -1.0, 1.0) * b,
+                      np.array([2.0, 0.5], dtype="float32"),
+                      np.array([float("nan"), 1.0], dtype="float32"))

@@ -62,7 +62,29 @@ def normalize_key(x: Tensor, key):
                              f"byte Variables are valid indices (got {type(k).__name__})")
     if not advanced and Ellipsis not in out:
         out.append(Ellipsis)  # so that x[0, 1] is a 0-d view, not a NumPy scalar
+    if advanced:
+        _check_masks(x._data.shape, out)
     return tuple(out), advanced
+
+
+def _check_masks(shape, key) -> None:
+    """A bool mask must have the shape of the dims it covers (NumPy does not check when
+    writing into an empty array)."""
+    consumed = sum(k.ndim if _is_array(k) and k.dtype == bool else 1
+                   for k in key if k is not None and k is not Ellipsis)
+    d = 0
+    for k in key:
+        if k is Ellipsis:
+            d += max(len(shape) - consumed, 0)
+        elif _is_array(k) and k.dtype == bool:
+            for j, n in enumerate(k.shape):
+                if d + j < len(shape) and shape[d + j] != n:
+                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {j} does "
+                                     f"not match the shape of the indexed tensor "
+                                     f"{list(shape)} at index {d + j}")
+            d += k.ndim
+        elif k is not None:
+            d += 1
 
 
 def _list_is_tuple(key: list) -> bool:

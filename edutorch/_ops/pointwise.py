@@ -12,7 +12,7 @@ import math
 from .. import backend
 from .. import _dtype as dt
 from ..autograd.function import Function
-from .common import Tensor, float_array, promote, xp_of
+from .common import Tensor, _wrap_int, float_array, promote, xp_of
 from .registry import builtin, op
 
 # ---------------------------------------------------------------------------------------------
@@ -134,10 +134,11 @@ class Div(Function):
         needs = ctx.needs_input_grad
         if needs:
             ctx.save_for_backward(a if needs[1] else None, b)
+        if not _is_float(a) and not _is_float(b):
+            # int / int: both straight to the default float dtype, as in PyTorch (promoting
+            # first would turn uint8 / -1 into uint8 / 255)
+            a, b = float_array(a), (float_array(b) if hasattr(b, "astype") else b)
         a2, b2 = promote(a, b, "div")
-        a2 = float_array(a2)  # int / int: the default float dtype, as in PyTorch
-        if hasattr(b2, "astype"):
-            b2 = float_array(b2)
         return a2 / b2
 
     @staticmethod
@@ -145,6 +146,11 @@ class Div(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+
+
+def _is_float(v) -> bool:
+    """Whether an operand (array or number) is floating point."""
+    return backend.is_floating(v.dtype) if hasattr(v, "dtype") else isinstance(v, float)
 
 
 @op("div", aliases=("divide", "true_divide"))
@@ -168,7 +174,7 @@ class Rdiv(Function):
 
     @staticmethod
     def forward(ctx, a, other):
-        a2, b = promote(a, other, "div")
+        a2, b = promote(float_array(a) if not _is_float(other) else a, other, "div")
         out = b / float_array(a2)
         ctx.save_for_backward(a, out)
         return out
@@ -233,8 +239,10 @@ class DivFloor(FloorDivide):
 def rfloordiv(input, other):
     """``other // input`` for a number ``other``."""
     from .creation import full_like
-    return FloorDivide.apply(full_like(input, other, dtype=dt.result_type(input, other)),
-                             input)
+    d = dt.result_type(input, other)
+    if type(other) is int and d.np.kind in "iu":
+        other = _wrap_int(other, d.np)  # -1 // uint8 tensor: -1 is 255, as in PyTorch
+    return FloorDivide.apply(full_like(input, other, dtype=d), input)
 
 
 @builtin("remainder")
@@ -857,6 +865,12 @@ class _Step(Function):
         return ctx.xp.zeros_like(grad)  # zeros, not grad * 0 (NaN * 0 is NaN)
 
 
+def _refuse_bool(x, name) -> None:
+    """PyTorch's rounding kernels take no bool tensor (NumPy would return it unchanged)."""
+    if x.dtype.kind == "b":
+        raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
+
+
 @op("sign", inplace=True)
 class Sign(_Step):
     """-1, 0 or 1; sign(NaN) is 0 in PyTorch (so abs's gradient there is 0 too)."""
@@ -874,6 +888,7 @@ class Sign(_Step):
 class Floor(_Step):
     @staticmethod
     def forward(ctx, x):
+        _refuse_bool(x, "floor")
         return xp_of(x).floor(x)
 
 
@@ -881,6 +896,7 @@ class Floor(_Step):
 class Ceil(_Step):
     @staticmethod
     def forward(ctx, x):
+        _refuse_bool(x, "ceil")
         return xp_of(x).ceil(x)
 
 
@@ -888,6 +904,7 @@ class Ceil(_Step):
 class Trunc(_Step):
     @staticmethod
     def forward(ctx, x):
+        _refuse_bool(x, "trunc")
         return xp_of(x).trunc(x)
 
 
@@ -897,6 +914,7 @@ class Round(_Step):
 
     @staticmethod
     def forward(ctx, x, decimals=0):
+        _refuse_bool(x, "round")
         return xp_of(x).round(x, decimals)
 
 
@@ -936,7 +954,7 @@ class Clamp(Function):
             inside = inside & (x >= lo)
         if hi is not None:
             inside = inside & (x <= hi)
-        return grad * inside
+        return ctx.xp.where(inside, grad, 0.0)  # not grad * inside: a NaN grad stays outside
 
 
 def _int_bound(bound, dtype):
