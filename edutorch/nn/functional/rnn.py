@@ -224,6 +224,7 @@ def _bptt(mode, reverse, c, X, Wih, Whh, grads, need):
     """
     gy, gh = grads[0], grads[1]
     gc = grads[2] if mode == "LSTM" else None
+    dc = None  # the cell state's gradient (LSTM only)
     xp = xp_of(X)
     T, B, _ = X.shape
     H = Whh.shape[1]
@@ -292,15 +293,24 @@ def _bptt(mode, reverse, c, X, Wih, Whh, grads, need):
                 xp.multiply(dh, Y[t] > 0, out=d)
             dh = d @ Whh
         dH_pre = dX_pre
-    flat_x = dX_pre.reshape(T * B, G * H)
-    flat_h = dH_pre.reshape(T * B, G * H)
+    return _input_grads(need, X, H_prev, Wih, dX_pre, dH_pre, dh, dc)
+
+
+def _input_grads(need, X, H_prev, Wih, dX_pre, dH_pre, dh, dc):
+    """The gradients of the layer's inputs, in ``_INPUTS`` order (None where ``need`` says
+    no), from those of the gate pre-activations for every step: ``dX_pre`` of W_ih x + b_ih and
+    ``dH_pre`` of W_hh h + b_hh, both (T, B, G*H); ``dh``, ``dc`` are the state gradients that
+    reached the initial state. Each weight gradient is one matrix product over all steps."""
+    T, B, GH = dX_pre.shape
+    flat_x = dX_pre.reshape(T * B, GH)
+    flat_h = dH_pre.reshape(T * B, GH)
     grads_by_name = {}
     if need["x"]:
         grads_by_name["x"] = (flat_x @ Wih).reshape(X.shape)
     if need["w_ih"]:
         grads_by_name["w_ih"] = flat_x.T @ X.reshape(T * B, -1)
     if need["w_hh"]:
-        grads_by_name["w_hh"] = flat_h.T @ H_prev.reshape(T * B, H)
+        grads_by_name["w_hh"] = flat_h.T @ H_prev.reshape(T * B, H_prev.shape[-1])
     if need["b_ih"]:
         grads_by_name["b_ih"] = flat_x.sum(0)
     if need["b_hh"]:
