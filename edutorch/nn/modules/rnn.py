@@ -130,45 +130,52 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected:
             raise RuntimeError(f"Expected {what} size {expected}, got {list(hx.shape)}")
 
+    def _hx_with_batch_dim(self, hx, batched: bool):
+        """``hx`` (for an LSTM the pair (h_0, c_0)) checked to have as many dims as the input
+        (3 batched, 2 unbatched); unbatched states get a batch dim of 1, like the input."""
+        if hx is None:
+            return None
+        is_lstm = self.mode == "LSTM"
+        dims = 3 if batched else 2
+        for h in (hx if is_lstm else (hx,)):
+            if h.dim() != dims:
+                raise RuntimeError(f"For {'batched 3-D' if batched else 'unbatched 2-D'} input, "
+                                   f"hx and cx should also be {dims}-D but got ({h.dim()}-D) "
+                                   f"tensor")
+        if batched:
+            return hx
+        return tuple(h.unsqueeze(1) for h in hx) if is_lstm else hx.unsqueeze(1)
+
+    def _initial_states(self, hx, expected: tuple):
+        """(h_0, c_0) from ``hx``, each checked to be ``expected`` = (layers * directions, B, H);
+        None for a state not given (zeros). c_0 is None unless this is an LSTM."""
+        if hx is None:
+            return None, None
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise RuntimeError("LSTM: hx must be a tuple (h_0, c_0)")
+            h0, c0 = hx
+            self._check_hidden(h0, expected)
+            self._check_hidden(c0, expected, "cell")
+            return h0, c0
+        if isinstance(hx, (tuple, list)):
+            raise RuntimeError(f"{type(self).__name__}: hx must be a Tensor, not a tuple")
+        self._check_hidden(hx, expected)
+        return hx, None
+
     # -- the stack of layers --------------------------------------------------------------
     def forward(self, input: Tensor, hx=None):
         self._check_input(input)
         is_lstm = self.mode == "LSTM"
         batched = input.dim() == 3
+        hx = self._hx_with_batch_dim(hx, batched)
+        # unbatched input is (T, I) whatever batch_first says; it becomes (T, 1, I)
         if not batched:
             input = input.unsqueeze(1)
-            if hx is not None:
-                for h in (hx if is_lstm else (hx,)):
-                    if h.dim() != 2:
-                        raise RuntimeError(f"For unbatched 2-D input, hx and cx should also be "
-                                           f"2-D but got ({h.dim()}-D) tensor")
-                hx = tuple(h.unsqueeze(1) for h in hx) if is_lstm else hx.unsqueeze(1)
-        elif hx is not None:
-            for h in (hx if is_lstm else (hx,)):
-                if h.dim() != 3:
-                    raise RuntimeError(f"For batched 3-D input, hx and cx should also be 3-D "
-                                       f"but got ({h.dim()}-D) tensor")
-        # unbatched input is (T, I) whatever batch_first says; it is now (T, 1, I)
         batch_major = self.batch_first and batched
         x = input.transpose(0, 1) if batch_major else input  # (T, B, I)
-        B = x.shape[1]
         D = 2 if self.bidirectional else 1
-        H = self.hidden_size
-        expected = (self.num_layers * D, B, H)
-        h0 = c0 = None
-        if hx is not None:
-            if is_lstm:
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise RuntimeError("LSTM: hx must be a tuple (h_0, c_0)")
-                h0, c0 = hx
-                self._check_hidden(h0, expected)
-                self._check_hidden(c0, expected, "cell")
-            else:
-                if isinstance(hx, (tuple, list)):
-                    raise RuntimeError(f"{type(self).__name__}: hx must be a Tensor, not a "
-                                       f"tuple")
-                h0 = hx
-                self._check_hidden(h0, expected)
+        h0, c0 = self._initial_states(hx, (self.num_layers * D, x.shape[1], self.hidden_size))
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
