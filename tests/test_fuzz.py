@@ -3,7 +3,9 @@
 Every example builds the same inputs in edutorch and PyTorch and checks that
 
 * both raise, or neither does (a silent result where PyTorch refuses is a bug, and so is a
-  refusal where PyTorch computes);
+  refusal where PyTorch computes); where both raise, edutorch's error is of PyTorch's Python
+  type (IndexError, RuntimeError, NotImplementedError, ...); a backward PyTorch refuses
+  (an op with no derivative) must be refused too;
 * the results have the same dtype, shape and values (NaN where PyTorch has NaN);
 * for floating point inputs, the gradients of ``sum(out * w)`` (a fixed, uneven ``w``) agree.
 
