@@ -71,20 +71,21 @@ builtin("reshape", backward_name="ReshapeAliasBackward0")(ReshapeCopy)
 
 
 @op("reshape")
-def reshape(input, *shape):
+def reshape(input, *sizes, shape=None):
     """Same elements, new shape (a view when the memory layout allows, else a copy)."""
-    shape = _infer_shape(_sizes(shape), input._data.size, "reshape")
+    shape = _infer_shape(_sizes(sizes if shape is None else (shape,)), input._data.size,
+                         "reshape")
     A = input._data
     fits = A.shape == shape or A.flags.c_contiguous
     return (View if fits else ReshapeCopy).apply(input, shape=shape)
 
 
 @op("view", function=False)
-def view(input, *shape):
+def view(input, *sizes, size=None):
     """``reshape`` that never copies: fails when the memory layout does not allow a view."""
-    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+    if len(sizes) == 1 and isinstance(sizes[0], dt.dtype):
         raise NotImplementedError("view(dtype) is not supported by edutorch")
-    shape = _infer_shape(_sizes(shape), input._data.size, "view")
+    shape = _infer_shape(_sizes(sizes if size is None else (size,)), input._data.size, "view")
     return View.apply(input, shape=shape, copy_ok=False)
 
 
@@ -142,9 +143,9 @@ class Permute(Function):
 
 
 @op("permute")
-def permute(input, *dims):
+def permute(input, *order, dims=None):
     """Reorder the dims: ``out.shape[i] == input.shape[dims[i]]`` (a view)."""
-    dims = _sizes(dims)
+    dims = _sizes(order if dims is None else (dims,))
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(): number of dimensions in the tensor input does not match "
@@ -171,12 +172,18 @@ class Transpose(Function):
         return grad.swapaxes(*ctx.dims) if grad.ndim else grad
 
 
-@op("transpose", aliases=("swapaxes", "swapdims"))
+@op("transpose", aliases=("swapdims",))
 def transpose(input, dim0, dim1):
     """Swap two dims (a view)."""
     nd = input._data.ndim
     d0, d1 = wrap_dim(dim0, nd, "transpose"), wrap_dim(dim1, nd, "transpose")
     return Transpose.apply(input, dim0=d0, dim1=d1)
+
+
+@op("swapaxes")
+def swapaxes(input, axis0, axis1):
+    """``transpose`` with NumPy's argument names."""
+    return transpose(input, axis0, axis1)
 
 
 @op("t")
@@ -295,8 +302,8 @@ def expand_as(x, other):
 
 
 @op("broadcast_to")
-def broadcast_to(x, shape):
-    return expand(x, tuple(shape))
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
 
 
 @builtin("repeat")
@@ -475,8 +482,11 @@ class Split(Function):
 
 
 @op("split")
-def split(x, split_size_or_sections, dim=0):
-    """Pieces of size ``split_size`` (the last may be smaller), or of the listed sizes."""
+def split(x, split_size_or_sections=None, dim=0, *, split_size=None):
+    """Pieces of size ``split_size`` (the last may be smaller), or of the listed sizes.
+    (``split_size=`` is the Tensor method's name for the same argument.)"""
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
     if not x._data.ndim:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x._data.ndim, "split")
