@@ -239,7 +239,7 @@ TABLE: dict[str, list[Case]] = {
     "matmul": [Case((A(2, 3), A(3, 2))), Case((A(2, 2, 3), A(3))), Case((A(3), A(2, 3, 2)))],
     "mm": [Case((A(2, 3), A(3, 2)))], "bmm": [Case((A(2, 2, 3), A(2, 3, 2)))],
     "mv": [Case((A(2, 3), A(3)))], "dot": [Case((A(3), A(3)))],
-    "inner": [Case((A(3), A(3)))], "outer": [Case((A(2), A(3)))],
+    "inner": [Case((A(3), A(3))), Case((A(2, 3), A(4, 3))), Case((A(2, 1, 3), A(3)))], "outer": [Case((A(2), A(3)))],
     "ger": [Case((A(2), A(3)))],
     "einsum": [Case((A(2, 3), A(3, 4)), call=lambda lib, x, y: lib.einsum("ij,jk->ik", x, y)),
                Case((A(2, 3),), call=lambda lib, x: lib.einsum("ij->j", x))],

@@ -121,6 +121,22 @@ def mm(input, mat2):
     return matmul(a, b)
 
 
+@op("inner")
+def inner(input, other):
+    """Sum over the last dims: ``out[i..., j...] = sum_k input[i..., k] * other[j..., k]``
+    (a 0-d operand multiplies)."""
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        return input * other
+    n, m = input._data.shape[-1], other._data.shape[-1]
+    if n != m:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(input._data.shape)} and {list(other._data.shape)}")
+    if input._data.ndim == 1 and other._data.ndim == 1:
+        return dot(input, other)
+    out = matmul(input.reshape(-1, n), other.reshape(-1, n).t())
+    return out.reshape(input._data.shape[:-1] + other._data.shape[:-1])
+
+
 @op("bmm", out="exact")
 def bmm(input, mat2):
     """Batched product: (B, n, k) @ (B, k, m) -> (B, n, m); no broadcasting."""
@@ -144,7 +160,7 @@ def mv(input, vec):
     return matmul(a, v)
 
 
-@op("dot", aliases=("inner",), out="exact")
+@op("dot", out="exact")
 def dot(input, other):
     """Inner product of two 1-D tensors of equal length."""
     a, b = input, other

@@ -552,7 +552,7 @@ def _logical(name, compute, bitwise):
     def fn(input, other):
         return cls.apply(input, other)
     fn.__name__ = name
-    return op(name, function=True, method=not bitwise)(fn)
+    return op(name)(fn)
 
 
 bitwise_and = _logical("bitwise_and", lambda a, b: a & b, True)
