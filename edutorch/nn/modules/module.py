@@ -228,20 +228,10 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
-
-        def forget(*where):
-            for container in where:
-                if container is not None and name in container:
-                    del container[name]
-            if name in d:
-                del d[name]
-            if buffers is not None and name in buffers:
-                self._non_persistent_buffers_set.discard(name)
-
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            forget(buffers, modules)
+            self._forget(name, buffers, modules)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -251,7 +241,7 @@ class Module:
         elif isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            forget(params, buffers)
+            self._forget(name, params, buffers)
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -261,7 +251,7 @@ class Module:
         elif isinstance(value, Buffer):
             if buffers is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
-            forget(params, modules)
+            self._forget(name, params, modules)
             self.register_buffer(name, value, value.persistent)
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -270,6 +260,19 @@ class Module:
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, *registries: dict | None) -> None:
+        """Drop ``name`` from ``registries`` and the instance dict before it is registered as
+        another kind (a buffer becoming a submodule, ...): one name, one place."""
+        d = self.__dict__
+        for registry in registries:
+            if registry is not None and name in registry:
+                del registry[name]
+        if name in d:
+            del d[name]
+        buffers = d.get("_buffers")
+        if buffers is not None and name in buffers:  # stays a buffer: its persistence is reset
+            self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup failed: look in the three registries
@@ -662,34 +665,13 @@ class Module:
                       if k not in self._non_persistent_buffers_set}
         local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
                  if v is not None}
+        assign = local_metadata.get("assign_to_params_buffers", False)
         for name, param in local.items():
             key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            value = state_dict[key]
-            if not isinstance(value, Tensor):
-                error_msgs.append(f"While copying the parameter named \"{key}\", expected "
-                                  f"edutorch.Tensor or Tensor-like object from checkpoint but "
-                                  f"received {type(value)}")
-                continue
-            if value.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{value.shape} from checkpoint, the shape in current model "
-                                  f"is {param.shape}.")
-                continue
-            try:
-                if local_metadata.get("assign_to_params_buffers", False):
-                    self._assign_from_state_dict(name, value)
-                else:
-                    with grad_mode.no_grad():
-                        param.copy_(value)  # in place: optimizers keep the same tensors
-            except Exception as ex:
-                error_msgs.append(f"While copying the parameter named \"{key}\", whose "
-                                  f"dimensions in the model are {param.shape} and whose "
-                                  f"dimensions in the checkpoint are {value.shape}, an "
-                                  f"exception occurred : {ex.args}.")
+            if key in state_dict:
+                self._load_entry(name, param, key, state_dict[key], assign, error_msgs)
+            elif strict:
+                missing_keys.append(key)
         extra_key = prefix + "_extra_state"
         if self._has_extra_state():
             if extra_key in state_dict:
@@ -704,6 +686,33 @@ class Module:
                     first = key[len(prefix):].split(".", 1)[0]
                     if first not in self._modules and first not in local:
                         unexpected_keys.append(key)
+
+    def _load_entry(self, name: str, param: Tensor, key: str, value: Any, assign: bool,
+                    error_msgs: list) -> None:
+        """Load the checkpoint's ``value`` (at ``key``) into parameter or buffer ``name``: copied
+        in place, or taken as it is with ``assign``. A value that is no Tensor, has another
+        shape or fails to copy adds a message to ``error_msgs`` instead."""
+        if not isinstance(value, Tensor):
+            error_msgs.append(f"While copying the parameter named \"{key}\", expected "
+                              f"edutorch.Tensor or Tensor-like object from checkpoint but "
+                              f"received {type(value)}")
+            return
+        if value.shape != param.shape:
+            error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{value.shape} from checkpoint, the shape in current model "
+                              f"is {param.shape}.")
+            return
+        try:
+            if assign:
+                self._assign_from_state_dict(name, value)
+            else:
+                with grad_mode.no_grad():
+                    param.copy_(value)  # in place: optimizers keep the same tensors
+        except Exception as ex:
+            error_msgs.append(f"While copying the parameter named \"{key}\", whose "
+                              f"dimensions in the model are {param.shape} and whose "
+                              f"dimensions in the checkpoint are {value.shape}, an "
+                              f"exception occurred : {ex.args}.")
 
     def _assign_from_state_dict(self, name: str, value: Tensor) -> None:
         """``assign=True``: take the checkpoint's tensor itself (no copy); a parameter stays a
