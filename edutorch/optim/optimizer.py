@@ -97,33 +97,9 @@ class Optimizer:
         params = group.get("params")
         if params is None:
             raise ValueError("a parameter group must have a 'params' entry")
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, (set, frozenset)):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, "
-                            "but the ordering of tensors in sets will change between runs. "
-                            "Please use a list instead.")
-        else:
-            params = list(params)
-        names, tensors = [], []
-        for p in params:
-            if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
-                names.append(p[0])  # from named_parameters()
-                p = p[1]
-            tensors.append(p)
-        if names and len(names) != len(tensors):
-            raise ValueError("all optimizer params should be with/without names. Some param "
-                             "names are missing")
+        names, tensors = _names_and_tensors(params)
         if names:
             group["param_names"] = names
-        for p in tensors:
-            if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__module__}.{type(p).__name__}")
-            if not (p.is_leaf or p.retains_grad):
-                raise ValueError("can't optimize a non-leaf Tensor (it was computed from other "
-                                 "tensors; optimize the leaves it came from, or .detach() it "
-                                 "and set requires_grad=True to make a new leaf)")
         group["params"] = tensors
 
         for name, default in self.defaults.items():
@@ -294,3 +270,32 @@ def implementation_flags(name: str, **flags) -> dict:
                                   f"optimizer step) is not supported by edutorch")
     return flags
 
+
+def _names_and_tensors(params) -> tuple[list[str], list[Tensor]]:
+    """A group's ``params`` entry (a Tensor, an ordered collection of Tensors, or of
+    ``(name, Tensor)`` pairs as ``named_parameters()`` gives) as its names (empty without
+    names) and its tensors, which must be leaves (or retain their grad)."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, (set, frozenset)):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                        "but the ordering of tensors in sets will change between runs. "
+                        "Please use a list instead.")
+    names, tensors = [], []
+    for p in params:
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+            names.append(p[0])  # from named_parameters()
+            p = p[1]
+        tensors.append(p)
+    if names and len(names) != len(tensors):
+        raise ValueError("all optimizer params should be with/without names. Some param "
+                         "names are missing")
+    for p in tensors:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                            f"{type(p).__module__}.{type(p).__name__}")
+        if not (p.is_leaf or p.retains_grad):
+            raise ValueError("can't optimize a non-leaf Tensor (it was computed from other "
+                             "tensors; optimize the leaves it came from, or .detach() it "
+                             "and set requires_grad=True to make a new leaf)")
+    return names, tensors
