@@ -408,6 +408,41 @@ def _load_from(fh, source: str, map_location, size: int | None):
                    "can run any code the file's author chose). In PyTorch, write the "
                    "state_dict with safetensors.torch.save_file(state_dict, path) instead")
 
+    raw = _header_bytes(fh, prefix, size, fail)
+    header = _parse_header(raw, fail)
+    metadata, entries, data_size = _check_entries(header, fail,
+                                                  None if size is None else size - 8 - len(raw))
+
+    data = _read_data(fh, data_size, size is not None)
+    if len(data) < data_size:
+        raise fail(f"truncated: the tensors need {data_size} bytes of data but the file ends "
+                   f"after {len(data)}")
+    arrays = {}
+    for name, e in entries:
+        try:
+            arrays[name] = _array(data, e)
+        except (ValueError, MemoryError) as err:  # e.g. a dimension NumPy cannot index
+            raise fail(f"tensor '{name}': cannot be built ({err})") from None
+
+    structure = metadata.get("edutorch") if metadata else None
+    if structure is None:  # a plain safetensors file: its tensors by name, in file order
+        return {name: _finish(a, {}, map_location) for name, a in arrays.items()}
+    try:
+        doc = json.loads(structure, object_pairs_hook=_no_duplicates,
+                         parse_constant=_no_constants)
+    except (ValueError, RecursionError) as e:
+        raise fail(f"the 'edutorch' metadata is not valid JSON ({_reason(e)})") from None
+    if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION or "root" not in doc:
+        version = doc.get("version") if isinstance(doc, dict) else None
+        raise fail(f"the 'edutorch' metadata has an unknown layout (version {version!r}; this "
+                   f"edutorch reads version {FORMAT_VERSION})")
+    return _Decoder(arrays, map_location, fail).decode(doc["root"], 0)
+
+
+def _header_bytes(fh, prefix: bytes, size: int | None, fail) -> bytes:
+    """The JSON header, whose length is the little-endian number ``prefix`` (the file's first 8
+    bytes), read after checking that length against the limit and the file's ``size``."""
+
     def not_safetensors(problem: str) -> SerializationError:
         # A pickle starts with the byte 0x80, but so does a valid header length whose low byte
         # is 0x80 (about 1 file in 32). So a file is called a pickle only once it has failed
@@ -434,34 +469,7 @@ def _load_from(fh, source: str, map_location, size: int | None):
     if not raw.startswith(b"{"):
         raise not_safetensors("the header is not a JSON object (it should start with '{'): "
                               "the file is corrupt or not a safetensors file")
-    header = _parse_header(raw, fail)
-    metadata, entries, data_size = _check_entries(header, fail,
-                                                  None if size is None else size - 8 - n)
-
-    data = _read_data(fh, data_size, size is not None)
-    if len(data) < data_size:
-        raise fail(f"truncated: the tensors need {data_size} bytes of data but the file ends "
-                   f"after {len(data)}")
-    arrays = {}
-    for name, e in entries:
-        try:
-            arrays[name] = _array(data, e)
-        except (ValueError, MemoryError) as err:  # e.g. a dimension NumPy cannot index
-            raise fail(f"tensor '{name}': cannot be built ({err})") from None
-
-    structure = metadata.get("edutorch") if metadata else None
-    if structure is None:  # a plain safetensors file: its tensors by name, in file order
-        return {name: _finish(a, {}, map_location) for name, a in arrays.items()}
-    try:
-        doc = json.loads(structure, object_pairs_hook=_no_duplicates,
-                         parse_constant=_no_constants)
-    except (ValueError, RecursionError) as e:
-        raise fail(f"the 'edutorch' metadata is not valid JSON ({_reason(e)})") from None
-    if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION or "root" not in doc:
-        version = doc.get("version") if isinstance(doc, dict) else None
-        raise fail(f"the 'edutorch' metadata has an unknown layout (version {version!r}; this "
-                   f"edutorch reads version {FORMAT_VERSION})")
-    return _Decoder(arrays, map_location, fail).decode(doc["root"], 0)
+    return raw
 
 
 def _read_exact(fh, n: int) -> bytes:
@@ -658,20 +666,7 @@ class _Decoder:
         if tag == "$tensor":
             return self._tensor(node)
         if tag == "$dict" and isinstance(body, list) and set(node) <= {"$dict", "type"}:
-            kind = node.get("type", "dict")
-            if kind not in _DICT_TYPES:
-                raise self.fail(f"unknown dict type {kind!r:.40} in the 'edutorch' metadata")
-            out = _DICT_TYPES[kind]()
-            for pair in body:
-                if not isinstance(pair, list) or len(pair) != 2:
-                    raise self.fail(f"a '$dict' entry must be a [key, value] pair, got "
-                                    f"{pair!r:.100}")
-                key = self.decode(pair[0], depth + 1)
-                if not _is_key(key):
-                    raise self.fail(f"a dict key of type {type(key).__name__} in the "
-                                    f"'edutorch' metadata")
-                out[key] = self.decode(pair[1], depth + 1)
-            return out
+            return self._dict(node.get("type", "dict"), body, depth)
         if len(node) != 1:
             raise self.fail(f"unexpected value {node!r:.100} in the 'edutorch' metadata")
         if tag in ("$tuple", "$size") and isinstance(body, list):
@@ -687,6 +682,23 @@ class _Decoder:
             except RuntimeError as e:
                 raise self.fail(f"bad device {body!r:.40} in the metadata ({e})") from None
         raise self.fail(f"unexpected value {node!r:.100} in the 'edutorch' metadata")
+
+    def _dict(self, kind, pairs: list, depth: int) -> dict:
+        """A ``{"$dict": [[key, value], ...], "type": kind}`` node: a dict, OrderedDict or
+        Counter whose keys and values are decoded in order."""
+        if kind not in _DICT_TYPES:
+            raise self.fail(f"unknown dict type {kind!r:.40} in the 'edutorch' metadata")
+        out = _DICT_TYPES[kind]()
+        for pair in pairs:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise self.fail(f"a '$dict' entry must be a [key, value] pair, got "
+                                f"{pair!r:.100}")
+            key = self.decode(pair[0], depth + 1)
+            if not _is_key(key):
+                raise self.fail(f"a dict key of type {type(key).__name__} in the "
+                                f"'edutorch' metadata")
+            out[key] = self.decode(pair[1], depth + 1)
+        return out
 
     def _tensor(self, ref: dict):
         name = ref["$tensor"]
