@@ -51,11 +51,7 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)
     if _is_numpy(elem):
-        if elem.dtype.kind in "SaUO":
-            raise TypeError(_ERROR.format(elem.dtype))
-        if elem.shape == ():  # NumPy scalars: one tensor of their dtype
-            return _numpy_to_tensor(_as_array(batch))
-        return stack([_numpy_to_tensor(b) for b in batch], 0)
+        return _collate_numpy(batch)
     if isinstance(elem, bool):
         return tensor(list(batch), dtype=dt.bool_)
     if isinstance(elem, float):
@@ -73,17 +69,35 @@ def default_collate(batch):
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
         return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, Sequence):
-        size = len(elem)
-        if any(len(e) != size for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(col) for col in zip(*batch)]
-        if isinstance(elem, tuple):
-            return columns
-        try:
-            return type(elem)(columns)
-        except TypeError:
-            return columns
+        return _collate_columns(batch)
     raise TypeError(_ERROR.format(type(elem)))
+
+
+def _collate_numpy(batch):
+    """NumPy arrays (or scalars) of numbers, stacked into one tensor of their dtype."""
+    from ..._ops.shape import stack
+    elem = batch[0]
+    if elem.dtype.kind in "SaUO":
+        raise TypeError(_ERROR.format(elem.dtype))
+    if elem.shape == ():  # NumPy scalars: one tensor of their dtype
+        return _numpy_to_tensor(_as_array(batch))
+    return stack([_numpy_to_tensor(b) for b in batch], 0)
+
+
+def _collate_columns(batch):
+    """Samples that are sequences of equal length: each position collated across the batch,
+    as a list (for tuples, as PyTorch does) or the sequences' own type when it can be made."""
+    elem = batch[0]
+    size = len(elem)
+    if any(len(e) != size for e in batch):
+        raise RuntimeError("each element in list of batch should be of equal size")
+    columns = [default_collate(col) for col in zip(*batch)]
+    if isinstance(elem, tuple):
+        return columns
+    try:
+        return type(elem)(columns)
+    except TypeError:
+        return columns
 
 
 def _as_array(batch):

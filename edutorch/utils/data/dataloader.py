@@ -59,33 +59,9 @@ class DataLoader:
                  generator=None, *, prefetch_factor: int | None = None,
                  persistent_workers: bool = False, pin_memory_device: str = "",
                  in_order: bool = True) -> None:
-        if not isinstance(num_workers, int) or num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
-        if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
-        if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in "
-                             "multiprocessing. let num_workers > 0 to enable multiprocessing, "
-                             "otherwise set prefetch_factor to None.")
-        if persistent_workers and num_workers == 0:
-            raise ValueError("persistent_workers option needs num_workers > 0")
-        if num_workers > 0:
-            warnings.warn(f"edutorch's DataLoader loads data in the main process: "
-                          f"num_workers={num_workers} gives the same batches, in the same "
-                          f"order, as num_workers=0, with no worker processes (and "
-                          f"worker_init_fn is not called).", UserWarning, stacklevel=2)
-
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         if isinstance(dataset, IterableDataset):
-            if shuffle not in (None, False):
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
-                                 f"shuffle option, but got shuffle={shuffle}")
-            if sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
-                                 f"sampler option, but got sampler={sampler}")
-            if batch_sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
-                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+            _check_stream_options(shuffle, sampler, batch_sampler)
         else:
             if sampler is not None and shuffle:
                 raise ValueError("sampler option is mutually exclusive with shuffle")
@@ -168,3 +144,39 @@ class DataLoader:
         if self._auto_collation:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+def _check_worker_options(num_workers: int, timeout: float, prefetch_factor: int | None,
+                          persistent_workers: bool) -> None:
+    """PyTorch's checks of the multiprocessing options (which edutorch accepts and, with a
+    warning, runs in the main process)."""
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                         "disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("prefetch_factor option could only be specified in "
+                         "multiprocessing. let num_workers > 0 to enable multiprocessing, "
+                         "otherwise set prefetch_factor to None.")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    if num_workers > 0:
+        warnings.warn(f"edutorch's DataLoader loads data in the main process: "
+                      f"num_workers={num_workers} gives the same batches, in the same "
+                      f"order, as num_workers=0, with no worker processes (and "
+                      f"worker_init_fn is not called).", UserWarning, stacklevel=3)
+
+
+def _check_stream_options(shuffle, sampler, batch_sampler) -> None:
+    """An IterableDataset yields its samples in its own order: no shuffle, sampler or
+    batch_sampler may be given."""
+    if shuffle not in (None, False):
+        raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                         f"shuffle option, but got shuffle={shuffle}")
+    if sampler is not None:
+        raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                         f"sampler option, but got sampler={sampler}")
+    if batch_sampler is not None:
+        raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                         f"batch_sampler option, but got batch_sampler={batch_sampler}")
