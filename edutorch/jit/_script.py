@@ -57,58 +57,70 @@ def _unwrap(out):
     return out
 
 
-def compile_graph(graph: Graph, attrs) -> callable:
-    """One Python function over arrays for ``graph``; ``attrs(target)`` gives a get_attr's
-    tensor (a live parameter) or array (a constant folded by a pass)."""
-    env: dict = {"ctx": _ReplayCtx()}
-    lines, k = [], 0
-    placeholders = [n.name for n in graph.nodes if n.op == "placeholder"]
+class _Source:
+    """How ``compile_graph`` writes values into the replay's source: a node by its name, a
+    literal (None, bool, number, str, or a tuple/list of those) as itself, and anything else
+    (an array, a Function's forward, a kwargs dict) as a global ``L<k>`` of the replay."""
 
-    def const(value) -> str:
-        nonlocal k
-        k += 1
-        env[f"L{k}"] = value
-        return f"L{k}"
+    def __init__(self) -> None:
+        self.env: dict = {"ctx": _ReplayCtx()}  # the replay's globals
+        self.count = 0
 
-    def code(value) -> str:
+    def const(self, value) -> str:
+        self.count += 1
+        self.env[f"L{self.count}"] = value
+        return f"L{self.count}"
+
+    def code(self, value) -> str:
         if isinstance(value, Node):
             return value.name
         if isinstance(value, (tuple, list)):
-            inner = ", ".join(code(v) for v in value)
+            inner = ", ".join(self.code(v) for v in value)
             if isinstance(value, list):
                 return f"[{inner}]"
             return f"({inner},)" if len(value) == 1 else f"({inner})"
         if value is None or isinstance(value, (bool, int, float, str)):
             return repr(value)
-        return const(value)
+        return self.const(value)
 
+    def call(self, n: Node) -> str:
+        """The line of a call_function / call_module node: ``name = L<k>(ctx, args...)``."""
+        if n.function is operator.getitem:
+            return f"{n.name} = {self.code(n.args[0])}[{n.args[1]!r}]"
+        if n.op == "call_module":
+            fn = _on_tensors(n.meta["module"])
+        elif getattr(n.function, "_on_arrays", False):
+            fn = n.function.forward
+        else:
+            fn = _on_tensors(n.function.apply)
+        f = self.const(fn)
+        args = [self.code(a) for a in n.args]
+        if n.kwargs:
+            args.append(f"**{self.const(dict(n.kwargs))}")
+            if any(isinstance(v, Node) for v in n.kwargs.values()):
+                args[-1] = "**{" + ", ".join(f"{k!r}: {self.code(v)}"
+                                             for k, v in n.kwargs.items()) + "}"
+        return f"{n.name} = {f}(ctx, {', '.join(args)})"
+
+
+def compile_graph(graph: Graph, attrs) -> callable:
+    """One Python function over arrays for ``graph``; ``attrs(target)`` gives a get_attr's
+    tensor (a live parameter) or array (a constant folded by a pass)."""
+    source = _Source()
+    lines = []
+    placeholders = [n.name for n in graph.nodes if n.op == "placeholder"]
     for n in graph.nodes:
         if n.op == "get_attr":
             value = attrs(n.target)
-            name = const(value)
+            name = source.const(value)
             lines.append(f"{n.name} = {name}._data" if isinstance(value, Tensor)
                          else f"{n.name} = {name}")
         elif n.op in ("call_function", "call_module"):
-            if n.function is operator.getitem:
-                lines.append(f"{n.name} = {code(n.args[0])}[{n.args[1]!r}]")
-                continue
-            if n.op == "call_module":
-                fn = _on_tensors(n.meta["module"])
-            elif getattr(n.function, "_on_arrays", False):
-                fn = n.function.forward
-            else:
-                fn = _on_tensors(n.function.apply)
-            f = const(fn)
-            args = [code(a) for a in n.args]
-            if n.kwargs:
-                args.append(f"**{const({k_: v for k_, v in n.kwargs.items()})}")
-                if any(isinstance(v, Node) for v in n.kwargs.values()):
-                    args[-1] = "**{" + ", ".join(f"{k_!r}: {code(v)}"
-                                                 for k_, v in n.kwargs.items()) + "}"
-            lines.append(f"{n.name} = {f}(ctx, {', '.join(args)})")
+            lines.append(source.call(n))
         elif n.op == "output":
-            lines.append(f"return {code(n.args[0])}")
+            lines.append(f"return {source.code(n.args[0])}")
     src = f"def replay({', '.join(placeholders)}):\n" + "".join(f"    {ln}\n" for ln in lines)
+    env = source.env
     exec(compile(src, "<edutorch.jit replay>", "exec"), env)  # noqa: S102 - our own codegen
     replay = env["replay"]
     replay.source = src
