@@ -16,6 +16,12 @@ def _x(shape=(3,), seed=0):
 def make_functions(lib):
     """The tutorial's Functions, written once against ``lib`` (edutorch or torch)."""
     F = lib.autograd.Function
+    return {**_tutorial_functions(F), **_saved_output_functions(F)}
+
+
+def _tutorial_functions(F):
+    """The Functions of PyTorch's tutorials: ctx.save_for_backward, setup_context,
+    needs_input_grad and a non-tensor argument."""
 
     class LegendrePolynomial3(F):
         @staticmethod
@@ -67,6 +73,14 @@ def make_functions(lib):
         def backward(ctx, grad_output):
             return grad_output * ctx.constant, None
 
+    return dict(LegendrePolynomial3=LegendrePolynomial3, LinearFunction=LinearFunction,
+                MulConstant=MulConstant)
+
+
+def _saved_output_functions(F):
+    """Functions that save an output (double backward goes through it) or mark one
+    non-differentiable."""
+
     class Exp(F):  # saves its output
         @staticmethod
         def forward(ctx, i):
@@ -111,8 +125,7 @@ def make_functions(lib):
             out, = ctx.saved_tensors
             return g_out * out
 
-    return dict(LegendrePolynomial3=LegendrePolynomial3, LinearFunction=LinearFunction,
-                MulConstant=MulConstant, Exp=Exp, MyCube=MyCube, ExpAndMask=ExpAndMask)
+    return dict(Exp=Exp, MyCube=MyCube, ExpAndMask=ExpAndMask)
 
 
 E = make_functions(edutorch)

@@ -89,6 +89,31 @@ def _dotted(node: ast.AST) -> list[str] | None:
     return [node.id, *reversed(parts)]
 
 
+def _is_edutorch(module: str | None) -> bool:
+    return module is not None and (module == "edutorch" or module.startswith("edutorch."))
+
+
+def _import_uses(node: ast.AST, cell: int, uses: list, aliases: dict[str, str]) -> None:
+    """Add what an import statement takes from edutorch to ``uses`` (the modules, and the
+    names of ``from edutorch... import name``) and the local names it binds to ``aliases``."""
+    if isinstance(node, ast.Import):
+        for a in node.names:
+            if _is_edutorch(a.name):
+                uses.append((a.name, cell, True))
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:  # ``import edutorch.nn`` binds ``edutorch``
+                    aliases["edutorch"] = "edutorch"
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_edutorch(node.module):
+        uses.append((node.module, cell, True))
+        for a in node.names:
+            if a.name == "*":
+                continue
+            full = f"{node.module}.{a.name}"
+            uses.append((full, cell, False))
+            aliases[a.asname or a.name] = full
+
+
 def edutorch_uses(cells: list[str]) -> list[tuple[str, int, bool]]:
     """Every edutorch name a notebook uses: (dotted name, cell index, named as a module)."""
     trees = []
@@ -102,23 +127,7 @@ def edutorch_uses(cells: list[str]) -> list[tuple[str, int, bool]]:
     aliases: dict[str, str] = {}  # local name -> the edutorch name it is bound to
     for i, tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for a in node.names:
-                    if a.name == "edutorch" or a.name.startswith("edutorch."):
-                        uses.append((a.name, i, True))
-                        if a.asname:
-                            aliases[a.asname] = a.name
-                        else:  # ``import edutorch.nn`` binds ``edutorch``
-                            aliases["edutorch"] = "edutorch"
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
-                    (node.module == "edutorch" or node.module.startswith("edutorch.")):
-                uses.append((node.module, i, True))
-                for a in node.names:
-                    if a.name == "*":
-                        continue
-                    full = f"{node.module}.{a.name}"
-                    uses.append((full, i, False))
-                    aliases[a.asname or a.name] = full
+            _import_uses(node, i, uses, aliases)
     for i, tree in trees:
         # only whole chains: ``torch.nn.Linear``, not also its inner ``torch.nn``
         inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
