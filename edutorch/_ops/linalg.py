@@ -174,9 +174,6 @@ def dot(input, other):
     return matmul(a, b)
 
 
-inner = dot
-
-
 @op("outer", aliases=("ger",))
 def outer(input, vec2):
     """``out[i, j] = a[i] * b[j]``."""
