@@ -44,6 +44,7 @@ from . import grad_mode
 from .graph import FREED, FREED_MESSAGE, Node, _sequence, edge_of, raise_modified
 
 _ndarray = backend.ndarray
+_NO_EDGE = (None, 0)
 _xp_of = backend.xp_of
 _is_floating = backend.is_floating
 _state = grad_mode.state
@@ -62,11 +63,16 @@ class BackwardFunction(Node):
     _materialize = True
 
     def __init__(self, cls, inputs):
-        edges = self.next_functions = tuple(map(edge_of, inputs))
+        edges, needs = [], []
+        for a in inputs:
+            # a Python number operand has the edge (None, 0): nowhere to send its gradient
+            edge = edge_of(a) if isinstance(a, _Tensor) else _NO_EDGE
+            edges.append(edge)
+            needs.append(edge[0] is not None)
+        self.next_functions = tuple(edges)
         self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
         self._cls = cls
-        # which positional inputs want a gradient (PyTorch's ctx.needs_input_grad)
-        self.needs_input_grad = tuple([fn is not None for fn, _ in edges])
+        self.needs_input_grad = tuple(needs)  # which inputs want a gradient, as in PyTorch
 
     def name(self) -> str:
         return self._cls._backward_name
@@ -118,7 +124,7 @@ class BackwardFunction(Node):
         packed = []
         for value in self._to_save:
             entry = ("const", value, None, None, value)
-            if value is not None:
+            if value is not None and type(value) is not float and type(value) is not int:
                 for t in inputs:
                     if isinstance(t, _Tensor) and (value is t._data or value is t):
                         entry = ("input", t, t._vc, t._vc[0], t._data)
@@ -304,15 +310,24 @@ class Function:
                 arrays.append(a)
         ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
         raw = cls.forward(ctx, *arrays, **kwargs)
-        single = type(raw) is not tuple
-        if single:
-            raw = (raw,)
-        outputs = tuple(map(_Tensor._wrap, raw))
+        if type(raw) is tuple:
+            return _finish_several(cls, ctx, args, kwargs, raw, record)
+        out = _Tensor._wrap(raw)  # the common case, one output: no tuples built
         if cls.is_view:
-            _share_memory(outputs, args[0], cls, kwargs)
+            _share_memory((out,), args[0], cls, kwargs)
         if record:
-            _record(ctx, args, raw, outputs)
-        return outputs[0] if single else outputs
+            _record(ctx, args, (raw,), (out,))
+        return out
+
+
+def _finish_several(cls, ctx, args, kwargs, raw, record):
+    """The end of ``apply`` for an op with several outputs (split, max(dim), ...)."""
+    outputs = tuple(map(_Tensor._wrap, raw))
+    if cls.is_view:
+        _share_memory(outputs, args[0], cls, kwargs)
+    if record:
+        _record(ctx, args, raw, outputs)
+    return outputs
 
 
 def _apply_tensor_function(cls, args, kwargs):
@@ -378,24 +393,28 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
 def _record(ctx, args, raw, outputs) -> None:
     """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs: each
     input's shape and dtype (to fit its gradient), the saved values, and the output count."""
-    ctx._input_metas = [(a._data.shape, a._data.dtype) if isinstance(a, _Tensor) else None
-                        for a in args]
+    metas = []
     for a in args:
         if isinstance(a, _Tensor):
-            ctx._array_module = _xp_of(a._data)  # the module of the inputs' device
-            break
+            data = a._data
+            metas.append((data.shape, data.dtype))
+            if ctx._array_module is None:
+                ctx._array_module = _xp_of(data)  # the module of the inputs' device
+        else:
+            metas.append(None)
+    ctx._input_metas = metas
     if len(outputs) > 1:
         ctx.n_outputs = len(outputs)
         ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
                           if isinstance(o, _Tensor) else ((), None, None) for o in outputs]
-    for d in ctx._dirty:
+    dirty, non_diff = ctx._dirty, ctx._non_diff
+    for d in dirty:
         _check_dirty_leaf(ctx, d)
-    non_diff = ctx._non_diff
     for nr, o in enumerate(outputs):
         if isinstance(o, _Tensor) and (o._data.dtype.kind == "f" or _is_floating(o._data.dtype)) \
                 and (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
-    for d in ctx._dirty:
+    for d in dirty:
         d._vc[0] += 1
     if ctx._to_save is not None:
         ctx._pack_saved(args, raw, outputs)
