@@ -19,6 +19,7 @@ import collections
 import importlib
 import inspect
 import json
+import subprocess
 import os
 import pkgutil
 import sys
@@ -126,8 +127,13 @@ def test_snapshot_matches_the_installed_torch(torch):
         snap = json.load(f)
     if not torch.__version__.startswith(snap["torch_version"].split("+")[0]):
         pytest.skip(f"snapshot is of torch {snap['torch_version']}, installed {torch.__version__}")
-    names, tensor, _ = torch_names()
-    assert set(snap["torch"]) == names and set(snap["torch.Tensor"]) == tensor, \
+    # names as a fresh process sees them: other tests' imports may add attributes to torch
+    code = ("import json, sys; sys.path.insert(0, 'tests'); import test_op_mechanism as t; "
+            "n, tn, _ = t.torch_names(); print(json.dumps([sorted(n), sorted(tn)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    names, tensor = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(snap["torch"]) == set(names) and set(snap["torch.Tensor"]) == set(tensor), \
         f"regenerate with: {snap['command']}"
 
 
