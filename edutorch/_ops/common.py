@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from numbers import Number
 
-from .. import backend
 from .. import _dtype as dt
+from .. import backend
 from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..tensor import Tensor
@@ -183,6 +183,8 @@ def promote(A, B, op: str):
     treat numbers as "weak", so ``float32 array * 2.5`` stays float32, as in PyTorch. Checks
     devices and broadcasting, with errors that name the op.
     """
+    if type(B) is float and A.dtype.kind == "f":  # the most common case: tensor op 2.5
+        return A, A.dtype.type(B)  # a scalar of A's dtype: the same result, cheaper per call
     if isinstance(B, _ndarray) or backend.is_gpu_array(B):
         if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
             raise _array_device_error(op, A, B)

@@ -144,7 +144,7 @@ class BackwardFunction(Node):
         cls = self._cls
         if not cls._on_arrays:
             grads = [g if g is None or hasattr(g, "_data") else _wrap(g) for g in grads]
-        if self._materialize and any(g is None for g in grads):
+        if len(grads) > 1 and self._materialize and any(g is None for g in grads):
             grads = [self._zeros_like_output(i) if g is None else g for i, g in enumerate(grads)]
         result = cls.backward(self, *grads)
         if type(result) is not tuple:
