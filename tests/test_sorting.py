@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
+from helpers import check_op, to_numpy
 
 import edutorch
-from helpers import check_op, to_numpy
 
 RNG = np.random.default_rng(0)
 DISTINCT = RNG.permutation(24).reshape(2, 3, 4).astype("float64") / 7  # no ties: one answer
@@ -290,6 +290,7 @@ def test_pooled_output_is_contiguous_and_views_flat(torch, pool):
 def test_random_sampler_with_huge_num_samples_draws_lazily():
     import itertools
     import tracemalloc
+
     from edutorch.utils.data import DataLoader, RandomSampler, TensorDataset
     data = TensorDataset(edutorch.arange(10.0))
     sampler = RandomSampler(data, replacement=True, num_samples=10 ** 10)

@@ -52,6 +52,7 @@ def sequence_logo(ax, pwm, title):
     """Draw a (4, k) probability matrix as a sequence logo: at each position, letters stacked
     with heights probability x information content (2 - entropy bits)."""
     import math
+
     from matplotlib.patches import PathPatch
     from matplotlib.textpath import TextPath
     from matplotlib.transforms import Affine2D

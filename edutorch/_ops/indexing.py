@@ -6,11 +6,11 @@ tensors) gives a copy; its backward scatter-*adds* the gradient, because one ele
 """
 from __future__ import annotations
 
-from .. import backend
 from .. import _dtype as dt
+from .. import backend
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from .common import Tensor, check_devices, wrap, wrap_dim, xp_of, device_error
+from .common import Tensor, check_devices, device_error, wrap, wrap_dim, xp_of
 from .registry import builtin, op
 
 
@@ -26,25 +26,11 @@ def normalize_key(x: Tensor, key):
     out, advanced = [], False
     for k in key:
         if isinstance(k, Tensor):
-            a = k._data
-            if type(a) is not type(x._data):
-                if not backend.is_numpy(a):  # a GPU index into a CPU tensor: PyTorch refuses
-                    raise device_error("index", x, k)
-                a = backend.to_device(a, "cuda", x.device.index)  # CPU indices: as PyTorch
-            if a.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            out.append(a)
+            out.append(_tensor_index(x, k))
             advanced = True
         elif isinstance(k, (list, range)) or hasattr(k, "__array_interface__") or (
                 backend.is_gpu_array(k)):
-            a = xp.asarray(k)
-            if a.dtype.kind == "f" and a.size == 0 and isinstance(k, (list, range)):
-                a = a.astype(dt.int64.np)  # [] holds no floats: an empty index, as in PyTorch
-            if a.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool "
-                                 "tensors")
-            out.append(a)
+            out.append(_sequence_index(k, xp))
             advanced = True
         elif isinstance(k, slice):
             if k.step is not None and int(k.step) <= 0:
@@ -65,6 +51,29 @@ def normalize_key(x: Tensor, key):
     if advanced:
         _check_masks(x._data.shape, out)
     return tuple(out), advanced
+
+
+def _tensor_index(x: Tensor, k: Tensor):
+    """The array of an index tensor ``k``, on ``x``'s device (CPU indices into a cuda tensor are
+    moved, as PyTorch does; cuda indices into a CPU tensor are refused)."""
+    a = k._data
+    if type(a) is not type(x._data):
+        if not backend.is_numpy(a):  # a GPU index into a CPU tensor: PyTorch refuses
+            raise device_error("index", x, k)
+        a = backend.to_device(a, "cuda", x.device.index)  # CPU indices: as PyTorch
+    if a.dtype.kind == "f":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return a
+
+
+def _sequence_index(k, xp):
+    """A list, range or array used as an index, as an integer or bool array."""
+    a = xp.asarray(k)
+    if a.dtype.kind == "f" and a.size == 0 and isinstance(k, (list, range)):
+        a = a.astype(dt.int64.np)  # [] holds no floats: an empty index, as in PyTorch
+    if a.dtype.kind == "f":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return a
 
 
 def _check_masks(shape, key) -> None:

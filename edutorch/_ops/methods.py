@@ -1,15 +1,25 @@
 """Attach the ops to ``Tensor`` as methods and operators (``x.exp()``, ``x + y``, ``x += y``)."""
 from __future__ import annotations
 
-from . import activation, creation, indexing, inplace, linalg, reduction, registry, shape
+from . import (  # noqa: F401 (imported to register their ops)
+    activation,
+    creation,
+    indexing,
+    inplace,
+    linalg,
+    reduction,
+    registry,
+    sampling,
+    shape,
+    sorting,
+)
 from . import pointwise as pw
-from . import sampling, sorting  # noqa: F401 (imported to register their ops)
 
 
 def attach(T) -> None:
     """Every registered op becomes a Tensor method (``x.exp()``), and each op registered with
     ``inplace=True`` gets its in-place twin (``x.exp_()``)."""
-    sh, ix, la = shape, indexing, linalg
+    sh, ix = shape, indexing
     methods = dict(registry.METHODS)
     methods.update({
         "where": lambda self, condition, other: pw.where(condition, self, other),
@@ -24,9 +34,15 @@ def attach(T) -> None:
         setattr(T, name, property(getattr(sh, name)))
     T.mH = property(sh.mT)
     T.H = property(sh.T)
+    _attach_operators(T, registry.METHODS)
+    _attach_inplace(T, methods)
+    for fn in (uniform_, normal_, bernoulli_, random_, exponential_):  # used by nn.init
+        setattr(T, fn.__name__, fn)
+    _attach_constructors(T)
 
-    # operators
-    m = registry.METHODS
+
+def _attach_operators(T, m: dict) -> None:
+    """Python's operators as the registered ops: ``x + y`` is ``add``, ``-x`` is ``neg``..."""
     T.__add__ = T.__radd__ = m["add"]
     T.__sub__ = m["sub"]
     T.__rsub__ = pw.rsub
@@ -39,8 +55,8 @@ def attach(T) -> None:
     T.__rmod__ = pw.rremainder
     T.__pow__ = m["pow"]
     T.__rpow__ = pw.rpow
-    T.__matmul__ = la.matmul
-    T.__rmatmul__ = la.rmatmul
+    T.__matmul__ = linalg.matmul
+    T.__rmatmul__ = linalg.rmatmul
     T.__neg__ = m["neg"]
     T.__pos__ = lambda self: self
     T.__abs__ = m["abs"]
@@ -52,7 +68,10 @@ def attach(T) -> None:
     T.__eq__, T.__ne__ = m["eq"], m["ne"]
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = m["lt"], m["le"], m["gt"], m["ge"]
 
-    # in-place versions: x.add_(y) and x += y write into x
+
+def _attach_inplace(T, methods: dict) -> None:
+    """In-place versions: ``x.add_(y)`` and ``x += y`` write into x."""
+    m = registry.METHODS
     fast = {"add_": (m["add"], "add"), "sub_": (m["sub"], "subtract"),
             "mul_": (m["mul"], "multiply"), "div_": (m["div"], "true_divide")}
     for name, (fn, ufunc) in fast.items():
@@ -67,41 +86,49 @@ def attach(T) -> None:
     T.__imod__ = T.remainder_
     T.__imatmul__ = None
 
-    # random fills (used by nn.init)
+
+# -- random fills: Tensor.uniform_, normal_, bernoulli_, random_, exponential_ ------------------
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
     from ..backend import random as rnd
+    arr = rnd.uniform(self._data.shape, self._data.dtype, self.device.type, generator, a, b)
+    return _fill_random(self, arr, "uniform_")
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        arr = rnd.uniform(self._data.shape, self._data.dtype, self.device.type, generator, a, b)
-        return _fill_random(self, arr, "uniform_")
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        arr = rnd.normal(self._data.shape, self._data.dtype, self.device.type, generator, mean,
-                         std)
-        return _fill_random(self, arr, "normal_")
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    from ..backend import random as rnd
+    arr = rnd.normal(self._data.shape, self._data.dtype, self.device.type, generator, mean,
+                     std)
+    return _fill_random(self, arr, "normal_")
 
-    def bernoulli_(self, p=0.5, *, generator=None):
-        arr = rnd.bernoulli(p if not hasattr(p, "_data") else p._data, self.device.type,
-                            generator)
-        if not hasattr(arr, "shape") or arr.shape != self._data.shape:
-            arr = rnd.uniform(self._data.shape, "float64", self.device.type, generator) < p
-        return _fill_random(self, arr.astype(self._data.dtype), "bernoulli_")
 
-    def random_(self, low=0, high=None, *, generator=None):
-        if high is None:
-            low, high = 0, low if low else 2 ** 24
-        arr = rnd.integers(low, high, self._data.shape, self._data.dtype, self.device.type,
-                           generator)
-        return _fill_random(self, arr, "random_")
+def bernoulli_(self, p=0.5, *, generator=None):
+    from ..backend import random as rnd
+    arr = rnd.bernoulli(p if not hasattr(p, "_data") else p._data, self.device.type,
+                        generator)
+    if not hasattr(arr, "shape") or arr.shape != self._data.shape:
+        arr = rnd.uniform(self._data.shape, "float64", self.device.type, generator) < p
+    return _fill_random(self, arr.astype(self._data.dtype), "bernoulli_")
 
-    def exponential_(self, lambd=1.0, *, generator=None):
-        u = rnd.uniform(self._data.shape, "float64", self.device.type, generator)
-        from .. import backend
-        arr = -backend.xp_of(u).log1p(-u) / lambd
-        return _fill_random(self, arr.astype(self._data.dtype), "exponential_")
 
-    for fn in (uniform_, normal_, bernoulli_, random_, exponential_):
-        setattr(T, fn.__name__, fn)
+def random_(self, low=0, high=None, *, generator=None):
+    from ..backend import random as rnd
+    if high is None:
+        low, high = 0, low if low else 2 ** 24
+    arr = rnd.integers(low, high, self._data.shape, self._data.dtype, self.device.type,
+                       generator)
+    return _fill_random(self, arr, "random_")
 
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    from .. import backend
+    from ..backend import random as rnd
+    u = rnd.uniform(self._data.shape, "float64", self.device.type, generator)
+    arr = -backend.xp_of(u).log1p(-u) / lambd
+    return _fill_random(self, arr.astype(self._data.dtype), "exponential_")
+
+
+# -- constructors from a tensor: Tensor.bernoulli, new_tensor, new_zeros, ... -------------------
+def _attach_constructors(T) -> None:
     def bernoulli(self, p=None, *, generator=None):
         if p is None:
             return creation.bernoulli(self, generator=generator)

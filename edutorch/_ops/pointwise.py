@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
 from .. import _dtype as dt
+from .. import backend
 from ..autograd.function import Function
 from .common import Tensor, _wrap_int, float_array, promote, xp_of
 from .registry import builtin, op

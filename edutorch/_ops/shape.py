@@ -6,8 +6,8 @@ the other and by autograd. Their backward only rearranges the gradient back.
 """
 from __future__ import annotations
 
-from .. import backend
 from .. import _dtype as dt
+from .. import backend
 from ..autograd.function import Function
 from .common import Tensor, check_devices, wrap_dim, xp_of
 from .registry import builtin, op
