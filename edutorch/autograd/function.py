@@ -158,6 +158,17 @@ class BackwardFunction(Node):
 
     def _fit(self, result) -> tuple:
         """Check the number of gradients and fit each to its input's shape and dtype."""
+        metas = self._input_metas
+        if len(result) == len(metas):
+            for g, meta in zip(result, metas):
+                if g is not None and meta is not None and not (
+                        type(g) is _ndarray and g.shape == meta[0] and g.dtype == meta[1]):
+                    break
+            else:
+                return result  # the common case: every gradient already fits its input
+        return self._fit_each(result)
+
+    def _fit_each(self, result) -> tuple:
         n = len(self.next_functions)
         if len(result) != n:
             if len(result) < n or any(r is not None for r in result[n:]):
