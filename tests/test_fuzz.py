@@ -314,6 +314,17 @@ def test_reduction(x, op, dim, keepdim):
 # shape ops
 # ---------------------------------------------------------------------------------------------
 
+def _reshape_target(draw, shape: tuple) -> list:
+    """A shape to reshape to: ``shape``'s sizes shuffled, sometimes one of them -1 (inferred)
+    and sometimes an extra 2 (usually an invalid size)."""
+    target = list(draw(st.permutations(list(shape)))) if shape else []
+    if target and draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    if draw(st.integers(0, 5)) == 0:
+        target = target + [2]
+    return target
+
+
 @st.composite
 def shape_case(draw):
     x = draw(arrays(("float32", "int64", "bool"), max_dims=4))
@@ -323,11 +334,7 @@ def shape_case(draw):
                                    "unsqueeze", "expand", "flip", "cat", "stack", "split",
                                    "chunk", "movedim", "t"]))
     if choice == "reshape":
-        shape = list(draw(st.permutations(list(x.shape)))) if nd else []
-        if shape and draw(st.booleans()):
-            shape[draw(st.integers(0, len(shape) - 1))] = -1
-        if draw(st.integers(0, 5)) == 0:
-            shape = shape + [2]
+        shape = _reshape_target(draw, x.shape)
         return choice, x, lambda lib, a: a.reshape(shape)
     if choice == "permute":
         perm = draw(st.permutations(list(range(nd))))

@@ -213,8 +213,8 @@ def test_item9_cross_entropy_int32_targets_raise_like_torch(torch):
     t = np.array([0, 1], dtype="int32")
     for f in ("cross_entropy", "nll_loss"):
         _raises_like_torch(
-            torch, lambda: getattr(F, f)(edutorch.tensor(x), edutorch.tensor(t)),
-            lambda: getattr(torch.nn.functional, f)(torch.tensor(x), torch.tensor(t)),
+            torch, lambda f=f: getattr(F, f)(edutorch.tensor(x), edutorch.tensor(t)),
+            lambda f=f: getattr(torch.nn.functional, f)(torch.tensor(x), torch.tensor(t)),
             match="expected target dtype to be Long or Byte, but got Int")
     # int64 and uint8 are accepted by both
     for dtype in ("int64", "uint8"):
