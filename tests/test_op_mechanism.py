@@ -19,9 +19,9 @@ import collections
 import importlib
 import inspect
 import json
-import subprocess
 import os
 import pkgutil
+import subprocess
 import sys
 
 import numpy as np
