@@ -365,8 +365,16 @@ class Pow(Function):
                     _refuse_bool_sub(Tensor._wrap(b) if not isinstance(b, Tensor) else b, 1)
                 ga = xp.where(b == 0, 0.0, grad * b * a ** (b - 1))
         if need_b:
-            gb = grad * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))
+            log_a = xp.log(_like(a, out))  # in out's dtype: NumPy's log of uint8 is float16
+            gb = grad * xp.where((a == 0) & (b >= 0), 0.0, out * log_a)
         return ga, gb
+
+
+def _like(a, ref):
+    """``a`` (an array or a Tensor) in ``ref``'s dtype."""
+    if hasattr(a, "_data"):
+        return a if a.dtype == ref.dtype else a.to(ref.dtype)
+    return a if a.dtype == ref.dtype else a.astype(ref.dtype)
 
 
 def _check_pow(A, B, b_orig) -> None:
