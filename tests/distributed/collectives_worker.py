@@ -1,5 +1,7 @@
 """Run under ``mpiexec -n 2`` by test_collectives.py: checks each collective on both ranks and
 prints ``ok RANK`` at the end (an AssertionError aborts every rank)."""
+import sys
+
 import edutorch as torch
 import edutorch.distributed as dist
 
@@ -57,4 +59,6 @@ for bad, msg in ((lambda: dist.broadcast(t, src=2), "src=2"),
 dist.barrier()
 dist.destroy_process_group()
 assert not dist.is_initialized()
-print("ok", r, flush=True)
+# one write per line: with two ranks on one pipe, print's separate pieces could interleave
+sys.stdout.write(f"ok {r}\n")
+sys.stdout.flush()

@@ -23,8 +23,10 @@ def test_launcher_sets_torchrun_variables(tmp_path):
     script.write_text("import os, sys\n"
                       "import edutorch.distributed as dist\n"
                       "dist.init_process_group('mpi')\n"
-                      "print(dist.get_rank(), os.environ['RANK'], os.environ['LOCAL_RANK'], "
-                      "os.environ['WORLD_SIZE'], sys.argv[1:], flush=True)\n")
+                      "line = ' '.join(map(str, (dist.get_rank(), os.environ['RANK'], "
+                      "os.environ['LOCAL_RANK'], os.environ['WORLD_SIZE'], sys.argv[1:])))\n"
+                      "sys.stdout.write(line + '\\n')  # one write: ranks share the pipe\n"
+                      "sys.stdout.flush()\n")
     res = subprocess.run([sys.executable, "-m", "edutorch.distributed.run", "--nproc-per-node",
                           "2", str(script), "--lr", "0.1"], capture_output=True, text=True,
                          timeout=120)
