@@ -178,6 +178,16 @@ def report_memory(name: str, results: dict) -> None:
 SIDE_ROUNDS = 7
 
 
+def run_side_by_side(module: str) -> dict | None:
+    """``side_by_side`` in a child process (``python -m module --side-by-side``), so that this
+    parent process never imports a library: the memory table's peak RSS stays each library's."""
+    proc = subprocess.run([sys.executable, "-m", module, "--side-by-side"], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} --side-by-side failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 5) -> dict | None:
     """Median over rounds of (edutorch step time / PyTorch step time), both in this process."""
     import edutorch

@@ -19,6 +19,7 @@ machine idle worker threads that spin can cost more than they bring.
 """
 from __future__ import annotations
 
+import json
 import sys
 
 from benchmarks._harness import (
@@ -28,6 +29,7 @@ from benchmarks._harness import (
     report,
     report_side_by_side,
     run_children,
+    run_side_by_side,
     sgd_step,
     side_by_side,
 )
@@ -69,11 +71,8 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
-    x, y, weights = make_data()
     report_side_by_side("cnn: LeNet-5, both libraries side by side in one process (the "
-                        "headline figure)", side_by_side(lambda lib: step_factory(lib, x, y,
-                                                                                  weights)),
-                        goal=1.3)
+                        "headline figure)", run_side_by_side("benchmarks.cnn"), goal=1.3)
     results = run_children("benchmarks.cnn")
     report(f"cnn: LeNet-5, batch {BATCH} of 1x28x28, one SGD step (float32), median of "
            f"{STEPS} steps, {ROUNDS} rounds", results)
@@ -83,5 +82,8 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         x, y, weights = make_data()
         child(sys.argv[2], lambda lib: step_factory(lib, x, y, weights))
+    elif sys.argv[1:] == ["--side-by-side"]:
+        x, y, weights = make_data()
+        print(json.dumps(side_by_side(lambda lib: step_factory(lib, x, y, weights))))
     else:
         main()

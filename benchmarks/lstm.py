@@ -13,6 +13,7 @@ median over rounds of each process's median over 20 steps after warm-up.
 """
 from __future__ import annotations
 
+import json
 import sys
 
 from benchmarks._harness import (
@@ -22,6 +23,7 @@ from benchmarks._harness import (
     report,
     report_side_by_side,
     run_children,
+    run_side_by_side,
     sgd_step,
     side_by_side,
 )
@@ -66,10 +68,8 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
-    x, y, weights = make_data()
-    report_side_by_side("lstm: LSTM language-model head, both libraries side by side in one process (the "
-                        "headline figure)", side_by_side(lambda lib: step_factory(lib, x, y,
-                                                                                  weights)),
+    report_side_by_side("lstm: LSTM language-model head, both libraries side by side in one "
+                        "process (the headline figure)", run_side_by_side("benchmarks.lstm"),
                         goal=1.3)
     results = run_children("benchmarks.lstm")
     report(f"lstm: LSTM({INPUT}, {HIDDEN}), seq {SEQ}, batch {BATCH}, Linear -> {CLASSES} and "
@@ -81,5 +81,8 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         x, y, weights = make_data()
         child(sys.argv[2], lambda lib: step_factory(lib, x, y, weights))
+    elif sys.argv[1:] == ["--side-by-side"]:
+        x, y, weights = make_data()
+        print(json.dumps(side_by_side(lambda lib: step_factory(lib, x, y, weights))))
     else:
         main()
