@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class Adadelta(Optimizer):
@@ -47,19 +53,14 @@ class Adadelta(Optimizer):
         loss = self._evaluate(closure)
         with no_grad():
             for group in self.param_groups:
-                lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                lr, rho, eps = group["lr"], group["rho"], group["eps"]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["square_avg"] = zeros_like(p)
                         state["acc_delta"] = zeros_like(p)
-                    state["step"].add_(1)
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
+                    count_step(state)
+                    g = with_weight_decay(p, g, group)
                     square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                     square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)
                     delta = (acc_delta + eps).sqrt_().div_((square_avg + eps).sqrt_()).mul_(g)

@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import full_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class Adagrad(Optimizer):
@@ -55,19 +61,13 @@ class Adagrad(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 lr, lr_decay = group["lr"], group["lr_decay"]
-                wd, eps = group["weight_decay"], group["eps"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                eps = group["eps"]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:  # a group added after construction
                         state["step"] = _new_step_counter()
                         state["sum"] = full_like(p, group["initial_accumulator_value"])
-                    state["step"].add_(1)
-                    t = state["step"].item()
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
+                    t = count_step(state)
+                    g = with_weight_decay(p, g, group)
                     clr = lr / (1 + (t - 1) * lr_decay)
                     state["sum"].addcmul_(g, g, value=1)
                     std = state["sum"].sqrt().add_(eps)

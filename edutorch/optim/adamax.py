@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class Adamax(Optimizer):
@@ -48,20 +54,14 @@ class Adamax(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 beta1, beta2 = group["betas"]
-                lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                lr, eps = group["lr"], group["eps"]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["exp_avg"] = zeros_like(p)
                         state["exp_inf"] = zeros_like(p)
-                    state["step"].add_(1)
-                    t = state["step"].item()
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
+                    t = count_step(state)
+                    g = with_weight_decay(p, g, group)
                     exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                     exp_avg.lerp_(g, 1 - beta1)
                     exp_inf.mul_(beta2).maximum_(g.abs().add_(eps))

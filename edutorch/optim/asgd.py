@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class ASGD(Optimizer):
@@ -43,21 +49,14 @@ class ASGD(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
-                wd = group["weight_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["eta"] = _new_step_counter().add_(lr)
                         state["mu"] = _new_step_counter().add_(1)
                         state["ax"] = zeros_like(p)
-                    state["step"].add_(1)
-                    t = state["step"].item()
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
+                    t = count_step(state)
+                    g = with_weight_decay(p, g, group)
                     eta, mu, ax = state["eta"], state["mu"], state["ax"]
                     eta_value = eta.item()
                     p.mul_(1 - lambd * eta_value).add_(g, alpha=-eta_value)

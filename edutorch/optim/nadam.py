@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class NAdam(Optimizer):
@@ -58,25 +64,16 @@ class NAdam(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 beta1, beta2 = group["betas"]
-                lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+                lr, eps = group["lr"], group["eps"]
                 psi = group["momentum_decay"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["mu_product"] = _new_step_counter().add_(1)
                         state["exp_avg"] = zeros_like(p)
                         state["exp_avg_sq"] = zeros_like(p)
-                    state["step"].add_(1)
-                    t = state["step"].item()
-                    if wd != 0:
-                        if group["decoupled_weight_decay"]:
-                            p.mul_(1 - lr * wd)
-                        else:
-                            g = g.add(p, alpha=wd)
+                    t = count_step(state)
+                    g = with_weight_decay(p, g, group)
                     mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
                     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
                     mu_product = state["mu_product"].mul_(mu).item()

@@ -136,6 +136,14 @@ class Optimizer:
         model and returns the loss; it runs with gradients enabled."""
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
+    def _gradients(self, group: dict):
+        """``(p, g, state)`` for each parameter of ``group`` that has a gradient: ``g`` is the
+        gradient, negated with ``maximize=True`` (so every update rule descends), and ``state``
+        is ``self.state[p]``."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, (-p.grad if group["maximize"] else p.grad), self.state[p]
+
     @staticmethod
     def _evaluate(closure):
         """Run the optional closure with autograd on (``step`` itself runs under no_grad)."""
@@ -255,6 +263,26 @@ def _new_step_counter() -> Tensor:
     from .._ops.creation import tensor
     kind = dt.float64 if dt.get_default_dtype() is dt.float64 else dt.float32
     return tensor(0.0, dtype=kind)
+
+
+def count_step(state: dict) -> int:
+    """One more update of this parameter: its step counter (a tensor, as PyTorch keeps it)
+    goes up by one; the new count is returned."""
+    state["step"].add_(1)
+    return int(state["step"].item())
+
+
+def with_weight_decay(p: Tensor, g: Tensor, group: dict) -> Tensor:
+    """Weight decay of strength ``wd``: the L2 penalty's gradient added, ``g + wd * p``; or,
+    with ``decoupled_weight_decay=True`` (AdamW's rule), ``p`` shrunk in place by
+    ``1 - lr * wd`` and ``g`` left as it is."""
+    wd = group["weight_decay"]
+    if wd == 0:
+        return g
+    if group.get("decoupled_weight_decay"):
+        p.mul_(1 - group["lr"] * wd)
+        return g
+    return g.add(p, alpha=wd)
 
 
 def implementation_flags(name: str, **flags) -> dict:

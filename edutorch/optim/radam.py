@@ -6,7 +6,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class RAdam(Optimizer):
@@ -53,24 +59,15 @@ class RAdam(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 beta1, beta2 = group["betas"]
-                lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+                lr, eps = group["lr"], group["eps"]
                 rho_inf = 2 / (1 - beta2) - 1
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["exp_avg"] = zeros_like(p)
                         state["exp_avg_sq"] = zeros_like(p)
-                    state["step"].add_(1)
-                    t = state["step"].item()
-                    if wd != 0:
-                        if group["decoupled_weight_decay"]:
-                            p.mul_(1 - lr * wd)
-                        else:
-                            g = g.add(p, alpha=wd)
+                    t = count_step(state)
+                    g = with_weight_decay(p, g, group)
                     exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                     exp_avg.lerp_(g, 1 - beta1)
                     exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)

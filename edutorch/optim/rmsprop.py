@@ -5,7 +5,13 @@ from typing import Iterable
 
 from .._ops.creation import zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import (
+    Optimizer,
+    _new_step_counter,
+    count_step,
+    implementation_flags,
+    with_weight_decay,
+)
 
 
 class RMSprop(Optimizer):
@@ -54,12 +60,8 @@ class RMSprop(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-                wd, momentum = group["weight_decay"], group["momentum"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                momentum = group["momentum"]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["square_avg"] = zeros_like(p)
@@ -67,9 +69,8 @@ class RMSprop(Optimizer):
                             state["momentum_buffer"] = zeros_like(p)
                         if group["centered"]:
                             state["grad_avg"] = zeros_like(p)
-                    state["step"].add_(1)
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
+                    count_step(state)
+                    g = with_weight_decay(p, g, group)
 
                     square_avg = state["square_avg"]
                     square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .._ops.creation import full_like, zeros_like
 from ..autograd import no_grad
-from .optimizer import Optimizer, _new_step_counter, implementation_flags
+from .optimizer import Optimizer, _new_step_counter, count_step, implementation_flags
 
 
 class Rprop(Optimizer):
@@ -47,16 +47,12 @@ class Rprop(Optimizer):
             for group in self.param_groups:
                 eta_minus, eta_plus = group["etas"]
                 lo, hi = group["step_sizes"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = _new_step_counter()
                         state["prev"] = zeros_like(p)
                         state["step_size"] = full_like(g, group["lr"])
-                    state["step"].add_(1)
+                    count_step(state)
                     prev, step_size = state["prev"], state["step_size"]
                     s = g.mul(prev).sign()
                     factor = s.masked_fill(s > 0, eta_plus).masked_fill(s < 0, eta_minus) \

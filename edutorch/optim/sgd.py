@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..autograd import no_grad
-from .optimizer import Optimizer, implementation_flags
+from .optimizer import Optimizer, implementation_flags, with_weight_decay
 
 
 class SGD(Optimizer):
@@ -47,14 +47,12 @@ class SGD(Optimizer):
         with no_grad():
             for group in self.param_groups:
                 lr, momentum = group["lr"], group["momentum"]
-                dampening, wd = group["dampening"], group["weight_decay"]
+                dampening = group["dampening"]
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
-                    if momentum != 0:
+                    g = with_weight_decay(p, -p.grad if group["maximize"] else p.grad, group)
+                    if momentum != 0:  # plain SGD keeps no state, as in PyTorch
                         state = self.state[p]
                         buf = state.get("momentum_buffer")
                         if buf is None:

@@ -45,11 +45,7 @@ class SparseAdam(Optimizer):
             for group in self.param_groups:
                 beta1, beta2 = group["betas"]
                 lr, eps = group["lr"], group["eps"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = -p.grad if group["maximize"] else p.grad
-                    state = self.state[p]
+                for p, g, state in self._gradients(group):
                     if len(state) == 0:
                         state["step"] = 0
                         state["exp_avg"] = zeros_like(p)
