@@ -265,6 +265,21 @@ def _new_step_counter() -> Tensor:
     return tensor(0.0, dtype=kind)
 
 
+def check_hyperparameters(lr: float, eps: float, betas=(), **nonnegative: float) -> None:
+    """PyTorch's checks, in its order: ``lr`` and ``eps`` not negative, each beta in [0, 1),
+    then every other named value (``weight_decay=...``) not negative."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+    for name, value in nonnegative.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 def count_step(state: dict) -> int:
     """One more update of this parameter: its step counter (a tensor, as PyTorch keeps it)
     goes up by one; the new count is returned."""
