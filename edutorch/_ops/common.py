@@ -6,7 +6,6 @@ from numbers import Number
 from .. import _dtype as dt
 from .. import backend
 from ..autograd import grad_mode
-from ..autograd.graph import Node
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
@@ -14,36 +13,8 @@ _ndarray = backend.ndarray
 state = grad_mode.state
 xp_of = backend.xp_of
 
-__all__ = ["Node", "Tensor", "wrap", "state", "xp_of", "attach", "prepare_binary", "meta",
-           "fit_grad", "check_devices", "as_tensor_like", "float_array", "needs",
-           "normalize_dims", "wrap_dim", "device_error"]
-
-
-def attach(out: Tensor, node: Node) -> Tensor:
-    """Make ``node`` the grad_fn of ``out``."""
-    out._rg = True
-    out.grad_fn = node
-    return out
-
-
-def needs(node: Node, i: int) -> bool:
-    """Whether input ``i`` of ``node`` wants a gradient (``ctx.needs_input_grad[i]``)."""
-    return node.next_functions[i][0] is not None
-
-
-def meta(t: Tensor) -> tuple:
-    """What a backward needs to shape an input's gradient: (shape, numpy dtype)."""
-    return (t._data.shape, t._data.dtype)
-
-
-def fit_grad(g: Tensor, m: tuple) -> Tensor:
-    """Sum a broadcast gradient back to the input's shape and give it the input's dtype."""
-    shape, dtype = m
-    if g._data.shape != shape:
-        g = g.sum_to_size(shape)
-    if g._data.dtype != dtype:
-        g = g.to(dt._by_np[dtype])
-    return g
+__all__ = ["Tensor", "wrap", "state", "xp_of", "promote", "check_devices", "as_tensor_like",
+           "float_array", "normalize_dims", "wrap_dim", "device_error"]
 
 
 def device_error(op: str, *tensors) -> RuntimeError:
@@ -85,42 +56,6 @@ def float_array(a):
     if backend.is_floating(a.dtype):
         return a
     return a.astype(dt.get_default_dtype().np)
-
-
-def prepare_binary(a: Tensor, b, op: str):
-    """The arrays of a binary op, cast to PyTorch's promoted dtype; checks devices.
-
-    ``b`` may be a Tensor or a Python number (returned as a number: the backends treat Python
-    numbers as "weak", so ``float32 array * 2.5`` stays float32).
-    """
-    A = a._data
-    if isinstance(b, Tensor):
-        B = b._data
-        if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
-            raise device_error(op, a, b)
-        if A.dtype is not B.dtype and A.dtype != B.dtype:
-            d = dt.result_type(a, b).np
-            if A.dtype != d:
-                A = A.astype(d)
-            if B.dtype != d:
-                B = B.astype(d)
-        if A.shape != B.shape:
-            check_broadcastable(A.shape, B.shape, op)
-        return A, B
-    b = _as_number(b, op)
-    kind = "f" if backend.is_floating(A.dtype) else A.dtype.kind
-    if kind == "f":
-        if type(b) is not bool:
-            # a NumPy scalar of A's own dtype: the same result as the Python number (which
-            # NumPy treats as "weak"), at half the cost per call
-            b = A.dtype.type(b)
-    elif isinstance(b, float):
-        A = A.astype(dt.get_default_dtype().np)
-    elif kind == "b" and not isinstance(b, bool):
-        A = A.astype(dt.int64.np)
-    elif kind in "iu" and type(b) is int:
-        b = _wrap_int(b, A.dtype)
-    return A, b
 
 
 def _wrap_int(b: int, dtype) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import _dtype as dt
 from ..autograd.function import Function, dispatch_state
-from .common import Tensor, prepare_binary, state, wrap, xp_of
+from .common import Tensor, promote, state, wrap, xp_of
 from .registry import builtin
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -194,7 +194,7 @@ def make_fast_binary_inplace(fn, ufunc_name: str, name: str):
             if alpha != 1:
                 kwargs["alpha"] = alpha
             return slow(self, other, **kwargs)
-        A, B = prepare_binary(self, other, name)
+        A, B = promote(self._data, other._data if isinstance(other, Tensor) else other, name)
         if A is not self._data:  # promotion changed our dtype: only fine if it casts back
             res = dt.result_type(self, other)
             _check_target(self, res, self._data.shape, name)
