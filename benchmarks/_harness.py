@@ -167,12 +167,18 @@ def report_memory(name: str, results: dict) -> None:
 # Side by side in one process (the headline figure of cnn and lstm)
 #
 # Fresh processes flatter edutorch: alone, NumPy's BLAS has both cores to itself. A user who has
-# both libraries in one process (the book's side-by-side pages, a test suite) sees PyTorch's
-# OpenMP workers spin after each of its parallel regions and compete with NumPy's threads. An
-# independent run measured that way got cnn 1.51x and lstm 1.72x where the fresh-process table
-# said 1.14x and 1.31x. So this is the figure the goals are checked against: both libraries on
-# their default threads in one process, steps alternating in rounds, the median of each round's
-# ratio.
+# both libraries in one process (the book's side-by-side pages, a test suite, a notebook that
+# checks edutorch against PyTorch after every step) sees each library's idle worker threads spin
+# for a while after its parallel regions (PyTorch's OpenMP pool, OpenBLAS's threads) and compete
+# with the other library's next step. An independent run measured cnn 1.51x and lstm 1.72x where
+# the fresh-process table said 1.14x and 1.31x. What differs is the interleaving: that run
+# alternated the libraries step by step, so every step starts while the other library's threads
+# still spin. Blocks of steps per library (what this harness did first) hide it, because each
+# block's first step absorbs the spin and the median drops it: on this 2-core machine blocks
+# gave cnn 0.67x, step-by-step alternation 1.37-1.46x.
+#
+# So the headline figure alternates step by step, both libraries on their default threads, and
+# reports the median over rounds of each round's ratio of median step times.
 # ---------------------------------------------------------------------------------------------
 
 SIDE_ROUNDS = 7
@@ -188,8 +194,9 @@ def run_side_by_side(module: str) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 5) -> dict | None:
-    """Median over rounds of (edutorch step time / PyTorch step time), both in this process."""
+def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 6) -> dict | None:
+    """Both libraries in this process, alternating step by step (edutorch, PyTorch, edutorch,
+    ...): per round the ratio of the median step times; the result is the median over rounds."""
     import edutorch
     torch = try_import_torch()
     if torch is None:
@@ -199,14 +206,23 @@ def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 5) -> dic
         mine(), theirs()
     ratios, t_mine, t_theirs = [], [], []
     for _ in range(rounds):
-        a = median_time(mine, warmup=1, repeat=steps)
-        b = median_time(theirs, warmup=1, repeat=steps)
+        a, b = [], []
+        for _ in range(steps):
+            a.append(_timed(mine))
+            b.append(_timed(theirs))
+        a, b = statistics.median(a), statistics.median(b)
         ratios.append(a / b)
         t_mine.append(a)
         t_theirs.append(b)
     return {"ratio": statistics.median(ratios), "edutorch": statistics.median(t_mine),
             "torch": statistics.median(t_theirs), "threads": torch.get_num_threads(),
             "ratios": ratios}
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def report_side_by_side(title: str, result: dict | None, goal: float) -> None:

@@ -71,8 +71,8 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
-    report_side_by_side("cnn: LeNet-5, both libraries side by side in one process (the "
-                        "headline figure)", run_side_by_side("benchmarks.cnn"), goal=1.3)
+    report_side_by_side("cnn: LeNet-5, both libraries in one process, alternating step by "
+                        "step (the headline figure)", run_side_by_side("benchmarks.cnn"), goal=1.3)
     results = run_children("benchmarks.cnn")
     report(f"cnn: LeNet-5, batch {BATCH} of 1x28x28, one SGD step (float32), median of "
            f"{STEPS} steps, {ROUNDS} rounds", results)

@@ -68,9 +68,9 @@ def step_factory(lib, x, y, weights):
 
 
 def main() -> None:
-    report_side_by_side("lstm: LSTM language-model head, both libraries side by side in one "
-                        "process (the headline figure)", run_side_by_side("benchmarks.lstm"),
-                        goal=1.3)
+    report_side_by_side("lstm: LSTM language-model head, both libraries in one process, "
+                        "alternating step by step (the headline figure)",
+                        run_side_by_side("benchmarks.lstm"), goal=1.3)
     results = run_children("benchmarks.lstm")
     report(f"lstm: LSTM({INPUT}, {HIDDEN}), seq {SEQ}, batch {BATCH}, Linear -> {CLASSES} and "
            f"cross-entropy at every step, one SGD step (float32), median of {STEPS} steps, "

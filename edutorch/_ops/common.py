@@ -53,7 +53,7 @@ def _as_number(x, op):
 
 def float_array(a):
     """``a`` as floating point: integer and bool arrays become the default float dtype."""
-    if backend.is_floating(a.dtype):
+    if a.dtype.kind == "f" or backend.is_floating(a.dtype):
         return a
     return a.astype(dt.get_default_dtype().np)
 
@@ -119,7 +119,9 @@ def promote(A, B, op: str):
     devices and broadcasting, with errors that name the op.
     """
     if type(B) is float and A.dtype.kind == "f":  # the most common case: tensor op 2.5
-        return A, A.dtype.type(B)  # a scalar of A's dtype: the same result, cheaper per call
+        # NumPy (2.x) treats a Python float as "weak", as PyTorch does: the result keeps A's
+        # dtype. CuPy is given a scalar of A's dtype, which means the same everywhere.
+        return A, (B if type(A) is _ndarray else A.dtype.type(B))
     if isinstance(B, _ndarray) or backend.is_gpu_array(B):
         if type(A) is not type(B) or (type(A) is not _ndarray and A.device != B.device):
             raise _array_device_error(op, A, B)

@@ -46,6 +46,7 @@ from .graph import FREED, FREED_MESSAGE, Node, _sequence, edge_of, raise_modifie
 _ndarray = backend.ndarray
 _NO_EDGE = (None, 0)
 _xp_of = backend.xp_of
+_numpy = backend.module_for("cpu")
 _is_floating = backend.is_floating
 _state = grad_mode.state
 
@@ -57,22 +58,43 @@ _anomaly = grad_mode.anomaly_state
 class BackwardFunction(Node):
     """The node recorded by ``Function.apply``: the op's ``grad_fn``, and the ``ctx`` passed to
     its ``forward`` and ``backward``."""
-    # defaults as class attributes: an instance only stores what its op sets
-    _array_module = _to_save = _input_metas = _out_metas = None
+    # slots for what every node holds (cheaper to set than a __dict__, which is made only if
+    # an op stores more on its ctx, e.g. ``ctx.alpha``)
+    __slots__ = ("next_functions", "_sequence_nr", "_cls", "needs_input_grad", "_input_metas",
+                 "_array_module", "_saved", "_to_save")
+    _out_metas = None
     _non_diff = _dirty = ()
     _materialize = True
 
     def __init__(self, cls, inputs):
-        edges, needs = [], []
+        """The node of one call of ``cls`` on ``inputs``: one edge per positional input (a
+        Python number operand gets ``(None, 0)``: nowhere to send its gradient), which inputs
+        want a gradient, and each tensor input's shape and dtype (to fit its gradient)."""
+        edges, needs, metas = [], [], []
+        data = None
         for a in inputs:
-            # a Python number operand has the edge (None, 0): nowhere to send its gradient
-            edge = edge_of(a) if isinstance(a, _Tensor) else _NO_EDGE
+            if isinstance(a, _Tensor):
+                data = a._data
+                metas.append((data.shape, data.dtype))
+                fn = a.grad_fn
+                if fn is not None and a._base is None:  # edge_of, inlined for the common case
+                    edges.append((fn, a._output_nr))
+                    needs.append(True)
+                    continue
+                edge = edge_of(a)
+            else:
+                metas.append(None)
+                edge = _NO_EDGE
             edges.append(edge)
             needs.append(edge[0] is not None)
         self.next_functions = tuple(edges)
         self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
         self._cls = cls
         self.needs_input_grad = tuple(needs)  # which inputs want a gradient, as in PyTorch
+        self._input_metas = metas
+        # the array module of the inputs' device, for ``ctx.xp``
+        self._array_module = _numpy if type(data) is _ndarray else _array_module_of(data)
+        self._saved = self._to_save = None
 
     def name(self) -> str:
         return self._cls._backward_name
@@ -118,26 +140,6 @@ class BackwardFunction(Node):
             arrays.append(item[4])
         return arrays
 
-    def _pack_saved(self, inputs, raw, outputs) -> None:
-        """Turn what forward saved into ``(kind, value, version counter, version, array)``
-        entries, so backward can tell if an in-place op changed it since."""
-        packed = []
-        for value in self._to_save:
-            entry = ("const", value, None, None, value)
-            if value is not None and type(value) is not float and type(value) is not int:
-                for t in inputs:
-                    if isinstance(t, _Tensor) and (value is t._data or value is t):
-                        entry = ("input", t, t._vc, t._vc[0], t._data)
-                        break
-                else:
-                    for nr, (r, o) in enumerate(zip(raw, outputs)):
-                        if value is r or value is o:
-                            entry = ("output", (o._data, nr), o._vc, o._vc[0], o._data)
-                            break
-            packed.append(entry)
-        self._to_save = None
-        self._saved = tuple(packed)
-
     # -- the chain rule ------------------------------------------------------------------------
     def apply(self, grads: list) -> tuple:
         """Gradients w.r.t. each positional input, given those w.r.t. each output."""
@@ -149,6 +151,13 @@ class BackwardFunction(Node):
         result = cls.backward(self, *grads)
         if type(result) is not tuple:
             result = (result,)
+        metas = self._input_metas
+        if len(result) == len(metas):
+            for g, meta in zip(result, metas):
+                if g is not None and meta is not None and not (
+                        type(g) is _ndarray and g.shape == meta[0] and g.dtype == meta[1]):
+                    return self._fit(result)
+            return result  # the common case: every gradient already fits its input
         return self._fit(result)
 
     def _zeros_like_output(self, i):
@@ -157,18 +166,8 @@ class BackwardFunction(Node):
         return _wrap(z) if _state.enabled or not self._cls._on_arrays else z
 
     def _fit(self, result) -> tuple:
-        """Check the number of gradients and fit each to its input's shape and dtype."""
-        metas = self._input_metas
-        if len(result) == len(metas):
-            for g, meta in zip(result, metas):
-                if g is not None and meta is not None and not (
-                        type(g) is _ndarray and g.shape == meta[0] and g.dtype == meta[1]):
-                    break
-            else:
-                return result  # the common case: every gradient already fits its input
-        return self._fit_each(result)
-
-    def _fit_each(self, result) -> tuple:
+        """Check the number of gradients and fit each to its input: a broadcast input gets the
+        sum over the broadcast dimensions, a promoted one its own dtype."""
         n = len(self.next_functions)
         if len(result) != n:
             if len(result) < n or any(r is not None for r in result[n:]):
@@ -308,36 +307,36 @@ class Function:
             return dispatch(cls, args, kwargs)
         if not cls._on_arrays:
             return _apply_tensor_function(cls, args, kwargs)
-        grad_on = _state.enabled and cls.differentiable
-        record = False
         arrays = []
+        wants_grad = False
         for a in args:
             if isinstance(a, _Tensor):
                 arrays.append(a._data)
-                record = record or (grad_on and a._rg)
+                wants_grad = wants_grad or a._rg
             elif not arrays and (isinstance(a, _ndarray) or backend.is_gpu_array(a)):
                 return cls.forward(_NoGradCtx(), *args, **kwargs)  # arrays in, arrays out
             else:
                 arrays.append(a)
+        record = wants_grad and _state.enabled and cls.differentiable
         ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
         raw = cls.forward(ctx, *arrays, **kwargs)
         if type(raw) is tuple:
-            return _finish_several(cls, ctx, args, kwargs, raw, record)
+            return _finish_several(cls, ctx, args, arrays, kwargs, raw, record)
         out = _Tensor._wrap(raw)  # the common case, one output: no tuples built
         if cls.is_view:
             _share_memory((out,), args[0], cls, kwargs)
         if record:
-            _record(ctx, args, (raw,), (out,))
+            _record(ctx, args, arrays, (raw,), (out,))
         return out
 
 
-def _finish_several(cls, ctx, args, kwargs, raw, record):
+def _finish_several(cls, ctx, args, arrays, kwargs, raw, record):
     """The end of ``apply`` for an op with several outputs (split, max(dim), ...)."""
     outputs = tuple(map(_Tensor._wrap, raw))
     if cls.is_view:
         _share_memory(outputs, args[0], cls, kwargs)
     if record:
-        _record(ctx, args, raw, outputs)
+        _record(ctx, args, arrays, raw, outputs)
     return outputs
 
 
@@ -351,7 +350,7 @@ def _apply_tensor_function(cls, args, kwargs):
     raw = (outputs,) if single else outputs
     outputs = tuple(_as_output(o, args, ctx._dirty) for o in raw)
     if record:
-        _record(ctx, args, raw, outputs)
+        _record(ctx, args, [getattr(a, "_data", a) for a in args], raw, outputs)
     else:
         for d in ctx._dirty:
             d._vc[0] += 1
@@ -401,19 +400,14 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
             o._view_version = base._vc[0]
 
 
-def _record(ctx, args, raw, outputs) -> None:
-    """Make ``ctx`` the grad_fn of the differentiable outputs; keep what backward needs: each
-    input's shape and dtype (to fit its gradient), the saved values, and the output count."""
-    metas = []
-    for a in args:
-        if isinstance(a, _Tensor):
-            data = a._data
-            metas.append((data.shape, data.dtype))
-            if ctx._array_module is None:
-                ctx._array_module = _xp_of(data)  # the module of the inputs' device
-        else:
-            metas.append(None)
-    ctx._input_metas = metas
+def _array_module_of(data):
+    return None if data is None else _xp_of(data)
+
+
+def _record(ctx, args, arrays, raw, outputs) -> None:
+    """Make ``ctx`` the grad_fn of the differentiable outputs, and keep what backward needs:
+    the saved values (``_pack``) and, for several outputs, their shapes and dtypes (a missing
+    output gradient becomes zeros)."""
     if len(outputs) > 1:
         ctx.n_outputs = len(outputs)
         ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
@@ -421,17 +415,42 @@ def _record(ctx, args, raw, outputs) -> None:
     dirty, non_diff = ctx._dirty, ctx._non_diff
     for d in dirty:
         _check_dirty_leaf(ctx, d)
-    for nr, o in enumerate(outputs):
+    nr = 0
+    for o in outputs:
         if isinstance(o, _Tensor) and (o._data.dtype.kind == "f" or _is_floating(o._data.dtype)) \
                 and (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
+        nr += 1
     for d in dirty:
         d._vc[0] += 1
     if ctx._to_save is not None:
-        ctx._pack_saved(args, raw, outputs)
+        ctx._saved = tuple([_pack(v, args, arrays, raw, outputs) for v in ctx._to_save])
+        ctx._to_save = None
     if _anomaly.enabled:
         import traceback
         ctx.metadata["traceback_"] = traceback.format_stack()[:-3]
+
+
+def _pack(value, inputs, arrays, raw, outputs) -> tuple:
+    """A saved value as ``(kind, value, version counter, version, array)``: an input or an
+    output keeps its version counter and the version it had, so that backward can tell whether
+    an in-place op changed it since; anything else (a number, a temporary) is a constant."""
+    if value is None or type(value) is float or type(value) is int:
+        return ("const", value, None, None, value)
+    i = 0
+    for data in arrays:
+        if value is data or value is inputs[i]:
+            t = inputs[i]
+            if isinstance(t, _Tensor):
+                return ("input", t, t._vc, t._vc[0], data)
+        i += 1
+    nr = 0
+    for r in raw:
+        if value is r or value is outputs[nr]:
+            o = outputs[nr]
+            return ("output", (o._data, nr), o._vc, o._vc[0], o._data)
+        nr += 1
+    return ("const", value, None, None, value)
 
 
 def _check_dirty_leaf(ctx, t) -> None:

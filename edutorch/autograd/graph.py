@@ -176,6 +176,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
         add_grad(pending, fn, nr, g if create_graph else g._data)
         leaves.handed_out.add(id(_owner(g._data)))
 
+    watched = grad_mode.dispatch_state.modes or grad_mode.anomaly_state.enabled
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
             grads = pending.pop(node, None)
@@ -188,7 +189,10 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             if type(node) is AccumulateGrad:
                 leaves.accumulate(node.variable, grads[0])
                 continue
-            grad_inputs = call_node(node, grads)
+            if watched or node._extras is not None:
+                grad_inputs = call_node(node, grads)
+            else:
+                grad_inputs = node.apply(grads)  # the chain rule, with nothing watching
             if not retain_graph:
                 node.release()
             for (child, nr), g in zip(node.next_functions, grad_inputs):
@@ -215,7 +219,8 @@ def add_grad(pending: dict, node, nr: int, g) -> None:
 
 
 def call_node(node, grads: list) -> tuple:
-    """One step of the chain rule, seen by the dispatch modes and anomaly mode when active."""
+    """One step of the chain rule, as the dispatch modes, anomaly mode and the node's own hooks
+    see it (``run_backward`` calls ``node.apply`` directly when none of them is active)."""
     if grad_mode.dispatch_state.modes:
         from ..overrides import dispatch_backward
         grad_inputs = dispatch_backward(node, grads)
