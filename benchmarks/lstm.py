@@ -2,12 +2,13 @@
 
 LSTM(input 64, hidden 128) over a sequence of 35 steps, batch 20; a Linear 128 -> 1000 at every
 step and softmax cross-entropy over all 35 * 20 positions; SGD (lr 0.01). Both libraries start
-from the same weights and data; the first losses must agree. Goal: edutorch within 2x of
-PyTorch.
+from the same weights and data; the first losses must agree.
 
-As in ``benchmarks.cnn``, every measurement runs in its own fresh process (no thread pools
-competing, a clean peak RSS), the kinds take turns for a few rounds, and the printed time is the
-median over rounds of each process's median over 20 steps after warm-up.
+As in ``benchmarks.cnn``, the headline figure (goal: at most 1.3x PyTorch) alternates the two
+libraries step by step in one process. For the table after it every measurement runs in its
+own fresh process (no thread pools competing, a clean peak RSS), the kinds take turns for a few
+rounds, and the printed time is the median over rounds of each process's median over 20 steps
+after warm-up.
 
     python -m benchmarks.lstm
 """
