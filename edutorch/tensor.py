@@ -38,10 +38,15 @@ class Size(tuple):
         return n
 
 
+_AUTOGRAD_ATTRS = ("_acc", "_hooks", "_post_acc_hooks")
+
+
 class Tensor:
     __slots__ = ("_data", "_rg", "grad", "grad_fn", "_output_nr", "_vc", "_base", "_view_fn",
-                 "_view_version", "_acc", "_hooks", "_post_acc_hooks", "__dict__",
-                 "__weakref__")
+                 "_view_version", "__dict__", "__weakref__")
+    # set on few tensors (leaves with hooks): class defaults, so that making a tensor, which
+    # every op does, need not set them
+    _acc = _hooks = _post_acc_hooks = None
 
     # -- construction ------------------------------------------------------------------------
     def __init__(self, *args, device=None, dtype=None):
@@ -61,9 +66,6 @@ class Tensor:
         self._output_nr = 0
         self._vc = [0]
         self._base = None
-        self._acc = None
-        self._hooks = None
-        self._post_acc_hooks = None
 
     @classmethod
     def _wrap(cls, data) -> "Tensor":
@@ -78,9 +80,6 @@ class Tensor:
         t._output_nr = 0
         t._vc = [0]
         t._base = None
-        t._acc = None
-        t._hooks = None
-        t._post_acc_hooks = None
         return t
 
     # -- what it is ----------------------------------------------------------------------------
@@ -343,7 +342,10 @@ class Tensor:
             t.grad = self.grad.clone()
         if hasattr(self, "__dict__"):
             import copy
-            t.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            # the user's attributes; not the autograd bookkeeping (the gradient accumulator,
+            # hooks), which belongs to this tensor alone
+            mine = {k: v for k, v in self.__dict__.items() if k not in _AUTOGRAD_ATTRS}
+            t.__dict__.update(copy.deepcopy(mine, memo))
         memo[id(self)] = t
         return t
 

@@ -61,39 +61,17 @@ class BackwardFunction(Node):
     # slots for what every node holds (cheaper to set than a __dict__, which is made only if
     # an op stores more on its ctx, e.g. ``ctx.alpha``)
     __slots__ = ("next_functions", "_sequence_nr", "_cls", "needs_input_grad", "_input_metas",
-                 "_array_module", "_saved", "_to_save")
+                 "_saved", "_to_save")
+    _array_module = _numpy  # the inputs' array module (``ctx.xp``); set when it is CuPy
     _out_metas = None
     _non_diff = _dirty = ()
     _materialize = True
 
-    def __init__(self, cls, inputs):
-        """The node of one call of ``cls`` on ``inputs``: one edge per positional input (a
-        Python number operand gets ``(None, 0)``: nowhere to send its gradient), which inputs
-        want a gradient, and each tensor input's shape and dtype (to fit its gradient)."""
-        edges, needs, metas = [], [], []
-        data = None
-        for a in inputs:
-            if isinstance(a, _Tensor):
-                data = a._data
-                metas.append((data.shape, data.dtype))
-                fn = a.grad_fn
-                if fn is not None and a._base is None:  # edge_of, inlined for the common case
-                    edges.append((fn, a._output_nr))
-                    needs.append(True)
-                    continue
-                edge = edge_of(a)
-            else:
-                metas.append(None)
-                edge = _NO_EDGE
-            edges.append(edge)
-            needs.append(edge[0] is not None)
-        self.next_functions = tuple(edges)
-        self._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
+    def __init__(self, cls, needs_input_grad: tuple):
+        # The rest (edges, input shapes, saved values) is filled in by ``_record`` once forward
+        # has run: forward only needs to know which inputs want a gradient.
         self._cls = cls
-        self.needs_input_grad = tuple(needs)  # which inputs want a gradient, as in PyTorch
-        self._input_metas = metas
-        # the array module of the inputs' device, for ``ctx.xp``
-        self._array_module = _numpy if type(data) is _ndarray else _array_module_of(data)
+        self.needs_input_grad = needs_input_grad  # as in PyTorch: one bool per input
         self._saved = self._to_save = None
 
     def name(self) -> str:
@@ -307,35 +285,37 @@ class Function:
             return dispatch(cls, args, kwargs)
         if not cls._on_arrays:
             return _apply_tensor_function(cls, args, kwargs)
-        arrays = []
-        wants_grad = False
+        arrays, needs = [], []
         for a in args:
             if isinstance(a, _Tensor):
                 arrays.append(a._data)
-                wants_grad = wants_grad or a._rg
+                needs.append(a._rg)
             elif not arrays and (isinstance(a, _ndarray) or backend.is_gpu_array(a)):
                 return cls.forward(_NoGradCtx(), *args, **kwargs)  # arrays in, arrays out
             else:
                 arrays.append(a)
-        record = wants_grad and _state.enabled and cls.differentiable
-        ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
-        raw = cls.forward(ctx, *arrays, **kwargs)
+                needs.append(False)  # a Python number: nowhere to send a gradient
+        if True in needs and _state.enabled and cls.differentiable:
+            ctx = BackwardFunction(cls, tuple(needs))
+        else:
+            ctx = None
+        raw = cls.forward(ctx or _NoGradCtx(), *arrays, **kwargs)
         if type(raw) is tuple:
-            return _finish_several(cls, ctx, args, arrays, kwargs, raw, record)
+            return _finish_several(cls, ctx, args, arrays, kwargs, raw)
         out = _Tensor._wrap(raw)  # the common case, one output: no tuples built
         if cls.is_view:
             _share_memory((out,), args[0], cls, kwargs)
-        if record:
+        if ctx is not None:
             _record(ctx, args, arrays, (raw,), (out,))
         return out
 
 
-def _finish_several(cls, ctx, args, arrays, kwargs, raw, record):
+def _finish_several(cls, ctx, args, arrays, kwargs, raw):
     """The end of ``apply`` for an op with several outputs (split, max(dim), ...)."""
     outputs = tuple(map(_Tensor._wrap, raw))
     if cls.is_view:
         _share_memory(outputs, args[0], cls, kwargs)
-    if record:
+    if ctx is not None:
         _record(ctx, args, arrays, raw, outputs)
     return outputs
 
@@ -343,8 +323,9 @@ def _finish_several(cls, ctx, args, arrays, kwargs, raw, record):
 def _apply_tensor_function(cls, args, kwargs):
     """A reader's Function: forward gets the Tensors themselves, with grad mode off; returned
     inputs are handled as PyTorch does (aliased, or the input itself if marked dirty)."""
-    record = _state.enabled and any(getattr(a, "_rg", False) for a in args)
-    ctx = BackwardFunction(cls, args) if record else _NoGradCtx()
+    needs = tuple(bool(getattr(a, "_rg", False)) for a in args)
+    record = _state.enabled and True in needs
+    ctx = BackwardFunction(cls, needs) if record else _NoGradCtx()
     outputs = _forward_tensors(cls, ctx, args, kwargs)
     single = type(outputs) is not tuple
     raw = (outputs,) if single else outputs
@@ -400,14 +381,48 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
             o._view_version = base._vc[0]
 
 
-def _array_module_of(data):
-    return None if data is None else _xp_of(data)
-
-
 def _record(ctx, args, arrays, raw, outputs) -> None:
-    """Make ``ctx`` the grad_fn of the differentiable outputs, and keep what backward needs:
-    the saved values (``_pack``) and, for several outputs, their shapes and dtypes (a missing
-    output gradient becomes zeros)."""
+    """Make ``ctx`` the node of this call: one edge per positional input (where its gradient
+    goes; a Python number gets ``(None, 0)``), each tensor input's shape and dtype (to fit its
+    gradient), the saved values with their versions (``_pack``), and the differentiable
+    outputs' ``grad_fn``."""
+    edges, metas = [], []
+    data = None
+    for a in args:
+        if isinstance(a, _Tensor):
+            data = a._data
+            metas.append((data.shape, data.dtype))
+            fn = a.grad_fn
+            if fn is not None and a._base is None:  # edge_of, inlined for the common case
+                edges.append((fn, a._output_nr))
+            else:
+                edges.append(edge_of(a))
+        else:
+            metas.append(None)
+            edges.append(_NO_EDGE)
+    ctx.next_functions = tuple(edges)
+    ctx._sequence_nr = next(_sequence)  # after the inputs' edges: newer than every input
+    ctx._input_metas = metas
+    if type(data) is not _ndarray and data is not None:
+        ctx._array_module = _xp_of(data)  # the module of the inputs' device, for ``ctx.xp``
+    if len(outputs) == 1 and not ctx._dirty and not ctx._non_diff:
+        out = outputs[0]  # the common case: one output, fresh from forward
+        kind = out._data.dtype.kind
+        if kind == "f" or kind == "V" and _is_floating(out._data.dtype):
+            out._rg, out.grad_fn, out._output_nr = True, ctx, 0
+    else:
+        _record_outputs(ctx, outputs)
+    if ctx._to_save is not None:
+        ctx._saved = _pack(ctx._to_save, args, arrays, raw, outputs)
+        ctx._to_save = None
+    if _anomaly.enabled:
+        import traceback
+        ctx.metadata["traceback_"] = traceback.format_stack()[:-3]
+
+
+def _record_outputs(ctx, outputs) -> None:
+    """``_record`` for several outputs, or a forward that marked some dirty or
+    non-differentiable."""
     if len(outputs) > 1:
         ctx.n_outputs = len(outputs)
         ctx._out_metas = [(o._data.shape, o._data.dtype, ctx._array_module)
@@ -423,34 +438,35 @@ def _record(ctx, args, arrays, raw, outputs) -> None:
         nr += 1
     for d in dirty:
         d._vc[0] += 1
-    if ctx._to_save is not None:
-        ctx._saved = tuple([_pack(v, args, arrays, raw, outputs) for v in ctx._to_save])
-        ctx._to_save = None
-    if _anomaly.enabled:
-        import traceback
-        ctx.metadata["traceback_"] = traceback.format_stack()[:-3]
 
 
-def _pack(value, inputs, arrays, raw, outputs) -> tuple:
-    """A saved value as ``(kind, value, version counter, version, array)``: an input or an
+def _pack(values, inputs, arrays, raw, outputs) -> tuple:
+    """Each saved value as ``(kind, value, version counter, version, array)``: an input or an
     output keeps its version counter and the version it had, so that backward can tell whether
     an in-place op changed it since; anything else (a number, a temporary) is a constant."""
-    if value is None or type(value) is float or type(value) is int:
-        return ("const", value, None, None, value)
-    i = 0
-    for data in arrays:
-        if value is data or value is inputs[i]:
+    packed = []
+    for value in values:
+        if value is None or type(value) is float or type(value) is int:
+            packed.append(("const", value, None, None, value))
+            continue
+        i = 0
+        for data in arrays:  # an input?
             t = inputs[i]
-            if isinstance(t, _Tensor):
-                return ("input", t, t._vc, t._vc[0], data)
-        i += 1
-    nr = 0
-    for r in raw:
-        if value is r or value is outputs[nr]:
-            o = outputs[nr]
-            return ("output", (o._data, nr), o._vc, o._vc[0], o._data)
-        nr += 1
-    return ("const", value, None, None, value)
+            if (value is data or value is t) and isinstance(t, _Tensor):
+                packed.append(("input", t, t._vc, t._vc[0], data))
+                break
+            i += 1
+        else:
+            nr = 0
+            for r in raw:  # an output?
+                if value is r or value is outputs[nr]:
+                    o = outputs[nr]
+                    packed.append(("output", (o._data, nr), o._vc, o._vc[0], o._data))
+                    break
+                nr += 1
+            else:
+                packed.append(("const", value, None, None, value))
+    return tuple(packed)
 
 
 def _check_dirty_leaf(ctx, t) -> None:
