@@ -52,11 +52,7 @@ EXTRAS = {
     "viz": "torchviz-style graph drawing for chapter 6 (a separate package for PyTorch)",
 }
 # Public Tensor attributes PyTorch's Tensor does not have, and why.
-TENSOR_EXTRAS = {
-    "maximum_": "used by optim.Adam(amsgrad=True) and Adamax for an in-place running maximum "
-                "(PyTorch writes torch.maximum(a, b, out=a))",
-    "minimum_": "the twin of maximum_",
-}
+TENSOR_EXTRAS: dict = {}
 # Internals that must not leak into the top-level namespace (issue 8).
 INTERNALS = ["AddBackward0", "ExpBackward0", "NUMBER_EDGE", "Node", "BackwardFunction", "cast",
              "wrap", "state", "attach", "rmatmul", "to", "prepare_binary", "xp_of"]

@@ -77,9 +77,9 @@ def _attach_inplace(T, methods: dict) -> None:
     for name, (fn, ufunc) in fast.items():
         setattr(T, name, inplace.make_fast_binary_inplace(fn, ufunc, name))
     T.__iadd__, T.__isub__, T.__imul__, T.__itruediv__ = T.add_, T.sub_, T.mul_, T.div_
-    for base in registry.INPLACE + ["masked_fill", "remainder", "floor_divide", "maximum",
-                                    "minimum", "scatter", "scatter_add", "index_add",
-                                    "index_put", "tril", "triu", "pow"]:
+    for base in registry.INPLACE + ["masked_fill", "remainder", "floor_divide", "scatter",
+                                    "scatter_add", "index_add", "index_put", "tril", "triu",
+                                    "pow"]:
         setattr(T, base + "_", inplace.make_inplace(methods[base], base + "_"))
     T.__ipow__ = T.pow_
     T.__ifloordiv__ = T.floor_divide_

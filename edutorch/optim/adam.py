@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .._ops.creation import zeros_like
+from .._ops.pointwise import maximum
 from ..autograd import no_grad
 from .optimizer import (
     Optimizer,
@@ -75,7 +76,8 @@ class Adam(Optimizer):
                     step_size = lr / (1 - beta1 ** t)
                     bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
                     if group["amsgrad"]:
-                        v = state["max_exp_avg_sq"].maximum_(exp_avg_sq)
+                        v = state["max_exp_avg_sq"]
+                        v.copy_(maximum(v, exp_avg_sq))  # the running maximum
                     else:
                         v = exp_avg_sq
                     denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)

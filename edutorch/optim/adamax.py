@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .._ops.creation import zeros_like
+from .._ops.pointwise import maximum
 from ..autograd import no_grad
 from .optimizer import (
     Optimizer,
@@ -57,6 +58,6 @@ class Adamax(Optimizer):
                     g = with_weight_decay(p, g, group)
                     exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
                     exp_avg.lerp_(g, 1 - beta1)
-                    exp_inf.mul_(beta2).maximum_(g.abs().add_(eps))
+                    exp_inf.copy_(maximum(exp_inf.mul_(beta2), g.abs().add_(eps)))
                     p.addcdiv_(exp_avg, exp_inf, value=-lr / (1 - beta1 ** t))
         return loss
