@@ -170,6 +170,20 @@ def test_maximum_minimum_ties_split_gradient(torch):
     check_op(lambda lib, a, b: lib.minimum(a, b), x, y, gradcheck_=False)
 
 
+def test_relu_gradient_is_a_select_not_a_product(torch):
+    """Where relu's output is <= 0 the gradient is exactly 0, even if the incoming gradient is
+    inf or NaN there (0 * inf would be NaN); at a NaN input it passes, as in PyTorch."""
+    x = [-1.0, 0.0, 2.0, float("nan")]
+    g = [float("inf"), float("nan"), 3.0, 5.0]
+    got = []
+    for lib in (edutorch, torch):
+        t = lib.tensor(x, requires_grad=True)
+        lib.relu(t).backward(lib.tensor(g))
+        got.append(t.grad.numpy())
+    np.testing.assert_array_equal(got[0], [0.0, 0.0, 3.0, 5.0])
+    np.testing.assert_array_equal(got[0], got[1])
+
+
 def test_clamp_with_tensor_bounds(torch):
     x, lo, hi = _x((3, 4), seed=14), _x((4,), seed=15) - 1.0, _x((3, 1), seed=16) + 1.5
     check_op(lambda lib, a, b, c: lib.clamp(a, min=b, max=c), x, lo, hi)

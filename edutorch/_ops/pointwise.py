@@ -833,7 +833,8 @@ class Sigmoid(Function):
 
 @op("relu", inplace=True)
 class Relu(Function):
-    """max(x, 0); the gradient passes where the output is positive (and at NaN, as PyTorch)."""
+    """max(x, 0); the gradient passes where the output is not <= 0 (so also at NaN), and is
+    exactly 0 elsewhere (a select, not a product: 0 * inf would be NaN), as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x):
@@ -846,7 +847,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * ((out > 0) | (out != out))
+        return ctx.xp.where(out <= 0, 0, grad)
 
 
 @op("reciprocal", inplace=True)
