@@ -52,13 +52,34 @@ def try_import_torch():
         return None
 
 
-def print_table(title: str, rows: list[tuple[str, float]], reference: str) -> None:
-    """Rows of (name, seconds); ratios are relative to the row named ``reference``."""
+def interleaved(steps: dict, reference: str, rounds: int = 9, repeat: int = 5):
+    """Time every step function in turn, round after round, so that a slow spell of a noisy
+    machine hits them all alike. Returns rows of (name, median step time over rounds) and,
+    per name, the median over rounds of that round's ratio to ``reference``."""
+    for f in steps.values():
+        for _ in range(3):
+            f()
+    times = {k: [] for k in steps}
+    for _ in range(rounds):
+        for k, f in steps.items():
+            times[k].append(median_time(f, warmup=1, repeat=repeat))
+    ratios = {k: statistics.median(a / b for a, b in zip(v, times[reference]))
+              for k, v in times.items()}
+    return [(k, statistics.median(v)) for k, v in times.items()], ratios
+
+
+def print_table(title: str, rows: list[tuple[str, float]], reference: str,
+                ratios: dict | None = None) -> None:
+    """Rows of (name, seconds); ratios are relative to the row named ``reference`` (or given:
+    the same-round ratios of ``interleaved``)."""
     ref = dict(rows).get(reference)
     print(f"\n{title}")
     print(f"{'implementation':<34}{'time / step':>14}  {'ratio to ' + reference}")
     for name, sec in rows:
-        ratio = f"{sec / ref:.2f}x" if ref else "-"
+        if ratios is not None:
+            ratio = f"{ratios[name]:.2f}x"
+        else:
+            ratio = f"{sec / ref:.2f}x" if ref else "-"
         unit = f"{sec * 1e3:.3f} ms" if sec >= 1e-3 else f"{sec * 1e6:.1f} us"
         print(f"{name:<34}{unit:>14}  {ratio:>8}")
 

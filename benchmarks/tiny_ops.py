@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._harness import median_time, print_table, try_import_torch
+from benchmarks._harness import interleaved, print_table, try_import_torch
 
 N_OPS = 200
 
@@ -51,9 +51,10 @@ def main():
         steps["pytorch"] = make_step(torch, x_np, y_np)
         a, b = steps["edutorch"](), steps["pytorch"]()
         assert np.isclose(a, b, rtol=1e-4), (a, b)
-    rows = [(k, median_time(f, repeat=30)) for k, f in steps.items()]
-    print_table(f"tiny_ops: {N_OPS} elementwise ops on 16x16, forward + backward", rows,
-                "pytorch" if torch is not None else "edutorch")
+    ref = "pytorch" if torch is not None else "edutorch"
+    rows, ratios = interleaved(steps, ref, repeat=10)
+    print_table(f"tiny_ops: {N_OPS} elementwise ops on 16x16, forward + backward; median of "
+                f"same-round ratios", rows, ref, ratios)
     for k, sec in rows:
         print(f"{k}: {sec / N_OPS * 1e6:.2f} us per op (forward + backward)")
 

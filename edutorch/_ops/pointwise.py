@@ -847,7 +847,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return ctx.xp.where(out <= 0, 0, grad)
+        passes = ~(out <= 0)  # also at NaN
+        if ctx.xp.isfinite(grad).all():
+            return grad * passes  # equals the select, and is many times faster than where
+        return ctx.xp.where(passes, grad, 0)  # inf * 0 would be NaN where 0 is meant
 
 
 @op("reciprocal", inplace=True)
