@@ -90,9 +90,10 @@ def dispatch(cls, args, kwargs):
     return _through(dispatch_state.modes, op, args, kwargs)
 
 
-def dispatch_backward(node, grads):
+def dispatch_backward(node, grads, run=None):
     """Called by the engine for each node when a mode is active; ``args`` are the incoming
-    gradients (a list), the result the node's gradients w.r.t. its inputs."""
-    op = Op(node.name(), getattr(node, "_cls", None), lambda *g: node.apply(list(g)),
-            dispatch_state.modes, is_backward=True)
+    gradients (a list), the result the node's gradients w.r.t. its inputs. ``run`` replaces
+    ``node.apply`` (a leaf's ``AccumulateGrad``, which writes ``.grad``)."""
+    op = Op(node.name(), getattr(node, "_cls", None),
+            run or (lambda *g: node.apply(list(g))), dispatch_state.modes, is_backward=True)
     return _through(dispatch_state.modes, op, tuple(grads), {})

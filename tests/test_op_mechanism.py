@@ -206,8 +206,12 @@ def test_a_mode_records_the_ops_of_a_lenet_training_step_in_order():
     assert [name for _, name, *_ in forward] == FORWARD
     assert all(not is_bw and issubclass(fn, Function) for _, _, is_bw, fn, _ in forward)
 
-    # backward: one node per recorded forward op, in reverse order, named XBackward0
+    # backward: one node per recorded forward op, in reverse order, named XBackward0, and
+    # one AccumulateGrad per parameter (its gradient going into .grad)
     assert all(is_bw for _, _, is_bw, _, _ in backward)
+    leaves = [r for r in backward if r[1] == "AccumulateGrad"]
+    assert len(leaves) == len(list(model.parameters()))
+    backward = [r for r in backward if r[1] != "AccumulateGrad"]
     assert [fn for *_, fn, _ in backward] == [fn for *_, fn, _ in reversed(forward)]
     names = [name for _, name, *_ in backward]
     assert names == [fn._backward_name for *_, fn, _ in reversed(forward)]

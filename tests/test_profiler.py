@@ -95,6 +95,21 @@ def test_forward_ops_and_backward_nodes_are_recorded_as_pytorch_names_them():
     assert loss.requires_grad
 
 
+def test_leaf_gradients_show_as_accumulate_grad_rows_as_in_pytorch(torch):
+    """Each parameter's gradient goes into ``.grad`` through its ``AccumulateGrad`` node, and
+    the profiler shows one engine range per parameter, as PyTorch's does (LeNet: 10)."""
+    counts = []
+    for lib, prof_mod in ((edutorch, sys.modules["edutorch.profiler"]), (torch, torch.profiler)):
+        step = lenet_step(lib)
+        with prof_mod.profile(activities=[prof_mod.ProfilerActivity.CPU]) as prof:
+            step()
+        names = [e.name for e in prof.events()]
+        counts.append((names.count("torch::autograd::AccumulateGrad"),
+                       names.count("autograd::engine::evaluate_function: "
+                                   "torch::autograd::AccumulateGrad")))
+    assert counts[0] == counts[1] == (10, 10), counts
+
+
 def _forward_only():
     x, y, weights = make_data()
     model = lenet(edutorch.nn)
