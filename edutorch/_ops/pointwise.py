@@ -848,9 +848,9 @@ class Relu(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         passes = ~(out <= 0)  # also at NaN
-        # a finite sum means every gradient is finite (one inf or NaN makes it inf or NaN):
-        # then the product equals the select, and is many times faster than ``where``
-        if ctx.xp.isfinite(grad.sum()):
+        # every gradient finite: then the product equals the select, and is many times
+        # faster than ``where`` (a sum would be one pass, but it can overflow in float16)
+        if ctx.xp.isfinite(grad).all():
             return grad * passes
         return ctx.xp.where(passes, grad, 0)  # inf * 0 would be NaN where 0 is meant
 
