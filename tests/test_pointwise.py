@@ -3,6 +3,8 @@
 Each op: forward and backward against PyTorch in float64 and float32 (``check_op``), and
 gradcheck in float64. Hypothesis draws broadcastable shape pairs for the binary ops.
 """
+import warnings
+
 import numpy as np
 import pytest
 from helpers import check_double_backward, check_op, random_array
@@ -182,6 +184,12 @@ def test_relu_gradient_is_a_select_not_a_product(torch):
         got.append(t.grad.numpy())
     np.testing.assert_array_equal(got[0], [0.0, 0.0, 3.0, 5.0])
     np.testing.assert_array_equal(got[0], got[1])
+    # large float16 gradients: exact, and no overflow warning from the finiteness check
+    t = edutorch.tensor([1.0, -1.0, 2.0], dtype=edutorch.float16, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        edutorch.relu(t).backward(edutorch.full((3,), 60000.0, dtype=edutorch.float16))
+    np.testing.assert_array_equal(t.grad.numpy(), [60000.0, 0.0, 60000.0])
 
 
 def test_clamp_with_tensor_bounds(torch):
