@@ -413,7 +413,7 @@ def _record(ctx, args, arrays, raw, outputs) -> None:
     else:
         _record_outputs(ctx, outputs)
     if ctx._to_save is not None:
-        ctx._saved = _pack(ctx._to_save, args, arrays, raw, outputs)
+        ctx._saved = _pack(ctx._to_save, args, raw, outputs)
         ctx._to_save = None
     if _anomaly.enabled:
         import traceback
@@ -440,7 +440,7 @@ def _record_outputs(ctx, outputs) -> None:
         d._vc[0] += 1
 
 
-def _pack(values, inputs, arrays, raw, outputs) -> tuple:
+def _pack(values, inputs, raw, outputs) -> tuple:
     """Each saved value as ``(kind, value, version counter, version, array)``: an input or an
     output keeps its version counter and the version it had, so that backward can tell whether
     an in-place op changed it since; anything else (a number, a temporary) is a constant."""
@@ -449,19 +449,17 @@ def _pack(values, inputs, arrays, raw, outputs) -> tuple:
         if value is None or type(value) is float or type(value) is int:
             packed.append(("const", value, None, None, value))
             continue
-        i = 0
-        for data in arrays:  # an input?
-            t = inputs[i]
-            if (value is data or value is t) and isinstance(t, _Tensor):
-                packed.append(("input", t, t._vc, t._vc[0], data))
+        for t in inputs:  # an input (forward saw its array)?
+            if isinstance(t, _Tensor) and (value is t._data or value is t):
+                vc = t._vc
+                packed.append(("input", t, vc, vc[0], t._data))
                 break
-            i += 1
         else:
             nr = 0
-            for r in raw:  # an output?
-                if value is r or value is outputs[nr]:
-                    o = outputs[nr]
-                    packed.append(("output", (o._data, nr), o._vc, o._vc[0], o._data))
+            for o in outputs:  # an output?
+                if value is raw[nr] or value is o:
+                    vc = o._vc
+                    packed.append(("output", (o._data, nr), vc, vc[0], o._data))
                     break
                 nr += 1
             else:
