@@ -301,22 +301,22 @@ class Function:
             ctx = None
         raw = cls.forward(ctx or _NoGradCtx(), *arrays, **kwargs)
         if type(raw) is tuple:
-            return _finish_several(cls, ctx, args, arrays, kwargs, raw)
+            return _finish_several(cls, ctx, args, kwargs, raw)
         out = _Tensor._wrap(raw)  # the common case, one output: no tuples built
         if cls.is_view:
             _share_memory((out,), args[0], cls, kwargs)
         if ctx is not None:
-            _record(ctx, args, arrays, (raw,), (out,))
+            _record(ctx, args, (raw,), (out,))
         return out
 
 
-def _finish_several(cls, ctx, args, arrays, kwargs, raw):
+def _finish_several(cls, ctx, args, kwargs, raw):
     """The end of ``apply`` for an op with several outputs (split, max(dim), ...)."""
     outputs = tuple(map(_Tensor._wrap, raw))
     if cls.is_view:
         _share_memory(outputs, args[0], cls, kwargs)
     if ctx is not None:
-        _record(ctx, args, arrays, raw, outputs)
+        _record(ctx, args, raw, outputs)
     return outputs
 
 
@@ -331,7 +331,7 @@ def _apply_tensor_function(cls, args, kwargs):
     raw = (outputs,) if single else outputs
     outputs = tuple(_as_output(o, args, ctx._dirty) for o in raw)
     if record:
-        _record(ctx, args, [getattr(a, "_data", a) for a in args], raw, outputs)
+        _record(ctx, args, raw, outputs)
     else:
         for d in ctx._dirty:
             d._vc[0] += 1
@@ -381,7 +381,7 @@ def _share_memory(outputs, base, cls, kwargs) -> None:
             o._view_version = base._vc[0]
 
 
-def _record(ctx, args, arrays, raw, outputs) -> None:
+def _record(ctx, args, raw, outputs) -> None:
     """Make ``ctx`` the node of this call: one edge per positional input (where its gradient
     goes; a Python number gets ``(None, 0)``), each tensor input's shape and dtype (to fit its
     gradient), the saved values with their versions (``_pack``), and the differentiable
