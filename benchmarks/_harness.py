@@ -228,9 +228,9 @@ def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 6) -> dic
     ratios, t_mine, t_theirs = [], [], []
     for _ in range(rounds):
         a, b = [], []
-        for _ in range(steps):
-            a.append(_timed(mine))
-            b.append(_timed(theirs))
+        for _ in range(steps):  # one step each, in turn: no warm-up to absorb the other's spin
+            a.append(median_time(mine, warmup=0, repeat=1))
+            b.append(median_time(theirs, warmup=0, repeat=1))
         a, b = statistics.median(a), statistics.median(b)
         ratios.append(a / b)
         t_mine.append(a)
@@ -238,12 +238,6 @@ def side_by_side(step_factory, rounds: int = SIDE_ROUNDS, steps: int = 6) -> dic
     return {"ratio": statistics.median(ratios), "edutorch": statistics.median(t_mine),
             "torch": statistics.median(t_theirs), "threads": torch.get_num_threads(),
             "ratios": ratios}
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def report_side_by_side(title: str, result: dict | None, goal: float) -> None:

@@ -53,7 +53,7 @@ def _as_number(x, op):
 
 def float_array(a):
     """``a`` as floating point: integer and bool arrays become the default float dtype."""
-    if a.dtype.kind == "f" or backend.is_floating(a.dtype):
+    if backend.is_floating(a.dtype):
         return a
     return a.astype(dt.get_default_dtype().np)
 

@@ -407,8 +407,7 @@ def _record(ctx, args, raw, outputs) -> None:
         ctx._array_module = _xp_of(data)  # the module of the inputs' device, for ``ctx.xp``
     if len(outputs) == 1 and not ctx._dirty and not ctx._non_diff:
         out = outputs[0]  # the common case: one output, fresh from forward
-        kind = out._data.dtype.kind
-        if kind == "f" or kind == "V" and _is_floating(out._data.dtype):
+        if out._data.dtype.kind == "f" or _is_floating(out._data.dtype):
             out._rg, out.grad_fn, out._output_nr = True, ctx, 0
     else:
         _record_outputs(ctx, outputs)
@@ -430,12 +429,10 @@ def _record_outputs(ctx, outputs) -> None:
     dirty, non_diff = ctx._dirty, ctx._non_diff
     for d in dirty:
         _check_dirty_leaf(ctx, d)
-    nr = 0
-    for o in outputs:
+    for nr, o in enumerate(outputs):
         if isinstance(o, _Tensor) and (o._data.dtype.kind == "f" or _is_floating(o._data.dtype)) \
                 and (not non_diff or id(o) not in non_diff):
             o._rg, o.grad_fn, o._output_nr = True, ctx, nr
-        nr += 1
     for d in dirty:
         d._vc[0] += 1
 
@@ -455,13 +452,11 @@ def _pack(values, inputs, raw, outputs) -> tuple:
                 packed.append(("input", t, vc, vc[0], t._data))
                 break
         else:
-            nr = 0
-            for o in outputs:  # an output?
-                if value is raw[nr] or value is o:
+            for nr, (r, o) in enumerate(zip(raw, outputs)):  # an output?
+                if value is r or value is o:
                     vc = o._vc
                     packed.append(("output", (o._data, nr), vc, vc[0], o._data))
                     break
-                nr += 1
             else:
                 packed.append(("const", value, None, None, value))
     return tuple(packed)

@@ -187,7 +187,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
             if targets is not None and targets.collect(node, grads, leaves):
                 continue
             if type(node) is AccumulateGrad:
-                accumulate_leaf(node, grads, leaves, watched)
+                accumulate_leaf(node, grads, leaves)
                 continue
             if watched or node._extras is not None:
                 grad_inputs = call_node(node, grads)
@@ -218,10 +218,10 @@ def add_grad(pending: dict, node, nr: int, g) -> None:
     slot[nr] = g if old is None else old + g
 
 
-def accumulate_leaf(node, grads: list, leaves, watched) -> None:
+def accumulate_leaf(node, grads: list, leaves) -> None:
     """A leaf's node: its gradient goes into ``.grad``, seen by the dispatch modes when active
     (the profiler's ``AccumulateGrad`` rows)."""
-    if not (watched and grad_mode.dispatch_state.modes):
+    if not grad_mode.dispatch_state.modes:
         leaves.accumulate(node.variable, grads[0])
         return
     from ..overrides import dispatch_backward
